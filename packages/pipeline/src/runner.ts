@@ -1,0 +1,142 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { withAtomicDir } from '@relaxomap/array-io';
+import { createTracker, gitCommit, type Run } from '@relaxomap/tracking';
+import { PipelineError } from './errors.js';
+import { flattenParams } from './hash.js';
+import type { KindRegistry, StageContext, StageInput } from './kinds.js';
+import { loadPipeline, stageParamError } from './pipeline.js';
+import { createProgress } from './progress.js';
+
+export interface RunStageOptions {
+  root: string;
+  pipelineFile: string;
+  stageId: string;
+  registry: KindRegistry;
+  /** The params hash the Nx graph was computed with; a mismatch means the YAML changed meanwhile. */
+  expectedParamsHash?: string;
+  /** Tracking URI; default MLFLOW_TRACKING_URI, else the file store ./mlruns. */
+  trackingUri?: string;
+  log?: (message: string) => void;
+}
+
+export interface StageResult {
+  runId: string;
+  outDir: string;
+  seconds: number;
+}
+
+/** Where a stage's output lives: artifacts/<pipeline>/<stage>/ (the Nx target's declared output). */
+export function stageOutputDir(root: string, pipeline: string, stage: string): string {
+  return join(root, 'artifacts', pipeline, stage);
+}
+
+/**
+ * Run one stage as one MLflow run. The stage writes into temporary folders that replace
+ * artifacts/<pipeline>/<stage>/ (and reports/<pipeline>/) only when it succeeds, so a failed or killed
+ * stage never leaves a partial artifact. The MLflow run ends FINISHED, FAILED (error) or KILLED
+ * (SIGINT/SIGTERM) — never left RUNNING by anything short of SIGKILL.
+ */
+export async function runStage(opts: RunStageOptions): Promise<StageResult> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const pipeline = loadPipeline(opts.pipelineFile, { root: opts.root, registry: opts.registry });
+  const stage = pipeline.stages.find((s) => s.id === opts.stageId);
+  if (!stage) {
+    throw new PipelineError(`no stage '${opts.stageId}' (stages: ${pipeline.stages.map((s) => s.id).join(', ')})`, { file: pipeline.file });
+  }
+  if (opts.expectedParamsHash && opts.expectedParamsHash !== stage.paramsHash) {
+    throw new PipelineError(
+      `params of stage '${stage.id}' changed after Nx computed the task graph (hash ${stage.paramsHash}, expected ${opts.expectedParamsHash}); run again`,
+      { file: pipeline.file },
+    );
+  }
+  const kind = opts.registry.get(stage.kind)!;
+  const inputs: StageInput[] = stage.needs.map((need) => {
+    const dir = stageOutputDir(opts.root, pipeline.name, need);
+    const displayDir = relative(opts.root, dir);
+    if (!existsSync(dir)) {
+      throw new PipelineError(`output of upstream stage '${need}' is missing (${displayDir}); run the whole pipeline: relaxomap run ${pipeline.name}`, {
+        file: pipeline.file,
+      });
+    }
+    return { id: need, kind: pipeline.stages.find((s) => s.id === need)!.kind, dir, displayDir };
+  });
+  const impl = await kind.load();
+
+  const tracker = createTracker({ trackingUri: opts.trackingUri, cwd: opts.root });
+  const experimentId = await tracker.getOrCreateExperiment(pipeline.name);
+  const commit = gitCommit(opts.root);
+  const run = await tracker.createRun(experimentId, {
+    runName: stage.id,
+    tags: {
+      'relaxomap.pipeline': pipeline.name,
+      'relaxomap.stage': stage.id,
+      'relaxomap.kind': stage.kind,
+      'relaxomap.params_hash': stage.paramsHash,
+      'relaxomap.pipeline_file': pipeline.file,
+      ...(stage.paramsFile ? { 'relaxomap.params_file': stage.paramsFile } : {}),
+      ...(commit ? { 'mlflow.source.git.commit': commit } : {}),
+      'mlflow.source.name': 'relaxomap',
+    },
+  });
+  const started = Date.now();
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => killed(run, signal, log);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const outDir = stageOutputDir(opts.root, pipeline.name, stage.id);
+  const workDir = join(opts.root, 'artifacts', pipeline.name, '.work', stage.id);
+  mkdirSync(workDir, { recursive: true });
+  log(`▶ ${pipeline.name} › ${stage.id} (${stage.kind}) · MLflow run ${run.runId} · ${tracker.uri}`);
+  try {
+    await run.logParams(flattenParams(stage.params));
+    const body = async (tmpOut: string, tmpReports: string | undefined): Promise<void> => {
+      const ctx: StageContext<unknown> = {
+        root: opts.root,
+        pipeline: pipeline.name,
+        stage: stage.id,
+        params: stage.params,
+        paramsHash: stage.paramsHash,
+        inputs,
+        outDir: tmpOut,
+        reportsDir: tmpReports,
+        workDir,
+        run,
+        signal: controller.signal,
+        log: (m) => log(`  ${m}`),
+        progress: (total, label) => createProgress(total, `  ${label}`),
+        paramError: (field, detail) => stageParamError(stage, field, detail),
+      };
+      await impl.run(ctx);
+    };
+    await withAtomicDir(outDir, async (tmpOut) => {
+      if (kind.writesReports) {
+        await withAtomicDir(join(opts.root, 'reports', pipeline.name), (tmpReports) => body(tmpOut, tmpReports));
+      } else {
+        await body(tmpOut, undefined);
+      }
+    });
+    await run.logArtifacts(outDir);
+    if (kind.writesReports) await run.logArtifacts(join(opts.root, 'reports', pipeline.name), 'reports');
+    await run.end('FINISHED');
+    const seconds = (Date.now() - started) / 1000;
+    log(`✔ ${pipeline.name} › ${stage.id} finished in ${seconds.toFixed(1)} s → ${relative(opts.root, outDir)}`);
+    return { runId: run.runId, outDir, seconds };
+  } catch (err) {
+    await run.end(controller.signal.aborted ? 'KILLED' : 'FAILED').catch(() => undefined);
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** On SIGINT/SIGTERM: mark the run KILLED synchronously, then exit (temp folders are left as *.tmp-*). */
+function killed(run: Run, signal: NodeJS.Signals, log: (m: string) => void): void {
+  try {
+    if (run.endSync) run.endSync('KILLED');
+  } finally {
+    log(`✖ killed by ${signal}; MLflow run ${run.runId} marked KILLED`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The files stages hand to each other (the contract between kinds):
+ *  - an echo series: echoes.npy (echo, slice, y, x) float32 + protocol.json + echoes.nii.gz
+ *  - a parameter-map set: m0.npy, t2.npy (slice, y, x) float32 + NIfTI twins + estimate.json
+ * NumPy for scripts, NIfTI for viewers (FSLeyes, ITK-SNAP), JSON for what the arrays mean.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { assertFinite, readNpy, writeJsonAtomic, writeNifti, writeNpy } from '@relaxomap/array-io';
+import { PipelineError, type StageContext, type StageInput } from '@relaxomap/pipeline';
+
+export interface VolumeShape {
+  slices: number;
+  height: number;
+  width: number;
+}
+
+export interface EchoSeries {
+  /** Echo images, (echo, slice, y, x), C order. */
+  echoes: Float32Array;
+  shape: VolumeShape;
+  /** Echo times, ms. */
+  TE: number[];
+  /** Voxel size (x, y, slice), mm. */
+  voxelMm: [number, number, number];
+}
+
+export interface MapSet {
+  /** Proton density / equilibrium magnetisation, (slice, y, x). */
+  m0: Float32Array;
+  /** T2 (or T2*) in ms, (slice, y, x). */
+  t2: Float32Array;
+  shape: VolumeShape;
+  voxelMm: [number, number, number];
+  /** Display name of the method: 'Reference', 'Varpro', 'Network'. */
+  method: string;
+  /** Extra facts recorded beside the maps (backend, steps, …). */
+  info?: Record<string, unknown>;
+}
+
+const nVoxels = (s: VolumeShape): number => s.slices * s.height * s.width;
+
+export function writeEchoSeries(dir: string, series: EchoSeries, name = 'echoes'): void {
+  const { slices, height, width } = series.shape;
+  const shape = [series.TE.length, slices, height, width];
+  writeNpy(join(dir, `${name}.npy`), { dtype: 'float32', shape, data: series.echoes });
+  writeNifti(join(dir, `${name}.nii.gz`), { data: series.echoes, shape, voxelSizeMm: series.voxelMm, description: `relaxomap ${name} (echo,slice,y,x)` });
+  writeJsonAtomic(join(dir, 'protocol.json'), { TE_ms: series.TE, shape: series.shape, voxel_mm: series.voxelMm, layout: '(echo, slice, y, x)' });
+}
+
+/** Read an upstream echo series, checking every file and field a user could have got wrong. */
+export function readEchoSeries(input: StageInput, name = 'echoes'): EchoSeries {
+  const protocolFile = join(input.displayDir, 'protocol.json');
+  const npyFile = join(input.displayDir, `${name}.npy`);
+  const protocol = readJson(join(input.dir, 'protocol.json'), protocolFile) as {
+    TE_ms?: unknown; shape?: VolumeShape; voxel_mm?: [number, number, number];
+  };
+  if (!Array.isArray(protocol.TE_ms) || !protocol.TE_ms.every((t) => typeof t === 'number' && Number.isFinite(t) && t > 0)) {
+    throw new PipelineError('must be a list of positive numbers (ms)', { file: protocolFile, field: 'TE_ms' });
+  }
+  const arr = readNpy(join(input.dir, `${name}.npy`));
+  if (arr.shape.length !== 4) throw new PipelineError(`expected 4 dimensions (echo, slice, y, x), got shape (${arr.shape.join(', ')})`, { file: npyFile, field: 'shape' });
+  const [echoCount, slices, height, width] = arr.shape as [number, number, number, number];
+  if (echoCount !== protocol.TE_ms.length) {
+    throw new PipelineError(`TE_ms has ${protocol.TE_ms.length} echo times but ${npyFile} holds ${echoCount} echoes`, { file: protocolFile, field: 'TE_ms' });
+  }
+  const echoes = arr.data instanceof Float32Array ? arr.data : Float32Array.from(arr.data as ArrayLike<number>);
+  assertFinite(echoes, npyFile);
+  return { echoes, shape: { slices, height, width }, TE: protocol.TE_ms as number[], voxelMm: protocol.voxel_mm ?? [1, 1, 1] };
+}
+
+/**
+ * Echo times to fit with: the stage's own TE_ms param if given (it must match the data's echo count:
+ * the error points at the param in the pipeline YAML), else the ones recorded with the data.
+ */
+export function echoTimesFor(ctx: StageContext<{ TE_ms?: number[] }>, series: EchoSeries, inputDir: string): number[] {
+  const override = ctx.params.TE_ms;
+  if (!override) return series.TE;
+  if (override.length !== series.TE.length) {
+    throw ctx.paramError('TE_ms', `has ${override.length} echo times but the data (${join(inputDir, 'echoes.npy')}) has ${series.TE.length} echoes`);
+  }
+  return override;
+}
+
+export function writeMapSet(dir: string, maps: MapSet): void {
+  const { slices, height, width } = maps.shape;
+  const shape = [slices, height, width];
+  for (const [key, data, unit] of [['m0', maps.m0, 'a.u.'], ['t2', maps.t2, 'ms']] as const) {
+    writeNpy(join(dir, `${key}.npy`), { dtype: 'float32', shape, data });
+    writeNifti(join(dir, `${key}.nii.gz`), { data, shape, voxelSizeMm: maps.voxelMm, description: `relaxomap ${maps.method} ${key.toUpperCase()} (${unit})` });
+  }
+  writeJsonAtomic(join(dir, 'estimate.json'), { method: maps.method, shape: maps.shape, voxel_mm: maps.voxelMm, units: { m0: 'a.u.', t2: 'ms' }, ...maps.info });
+}
+
+export function readMapSet(input: StageInput): MapSet {
+  const info = readJson(join(input.dir, 'estimate.json'), join(input.displayDir, 'estimate.json')) as {
+    method: string; shape: VolumeShape; voxel_mm: [number, number, number];
+  };
+  const load = (key: string): Float32Array => {
+    const file = join(input.displayDir, `${key}.npy`);
+    const arr = readNpy(join(input.dir, `${key}.npy`));
+    if (arr.data.length !== nVoxels(info.shape)) throw new PipelineError(`holds ${arr.data.length} voxels, estimate.json says ${nVoxels(info.shape)}`, { file, field: 'shape' });
+    return arr.data instanceof Float32Array ? arr.data : Float32Array.from(arr.data as ArrayLike<number>);
+  };
+  return { m0: load('m0'), t2: load('t2'), shape: info.shape, voxelMm: info.voxel_mm, method: info.method, info };
+}
+
+export function hasMapSet(input: StageInput): boolean {
+  return existsSync(join(input.dir, 'estimate.json'));
+}
+
+function readJson(absPath: string, displayPath: string): Record<string, unknown> {
+  if (!existsSync(absPath)) throw new PipelineError('file is missing', { file: displayPath });
+  try {
+    return JSON.parse(readFileSync(absPath, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new PipelineError(`invalid JSON (${(err as Error).message})`, { file: displayPath });
+  }
+}
+
+/** The single upstream input of one of `kinds`, or a clear error naming the pipeline's needs. */
+export function requireInput(ctx: StageContext<unknown>, kinds: readonly string[], what: string): StageInput {
+  const found = ctx.inputs.filter((i) => kinds.includes(i.kind));
+  if (found.length !== 1) {
+    throw new PipelineError(`stage '${ctx.stage}' needs exactly one ${what} stage (kind ${kinds.join(' or ')}) in its needs; found ${found.length}`);
+  }
+  return found[0]!;
+}

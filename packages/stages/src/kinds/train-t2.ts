@@ -1,0 +1,72 @@
+/**
+ * train-t2: the scan-specific unsupervised network (paper Fig. 1) trained on ONE subject's echoes:
+ * echoes → CNN → M0, T2 → M0·exp(−TE/T2) → loss against the input echoes. No truth is used.
+ * Checkpoints go to the stage's work folder, keyed by params and input data, so a killed run resumes.
+ */
+import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '@relaxomap/array-io';
+import { initBackend, trainT2Net } from '@relaxomap/network';
+import type { StageContext } from '@relaxomap/pipeline';
+import type { TrainT2Params } from '../params.js';
+import { echoTimesFor, readEchoSeries, requireInput, writeMapSet } from '../common/series.js';
+
+const METRIC_BATCH = 25;
+
+export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
+  const p = ctx.params;
+  const input = requireInput(ctx, ['simulate-t2'], 'echo series');
+  const series = readEchoSeries(input);
+  const TE = echoTimesFor(ctx, series, input.displayDir);
+  const backend = await initBackend(p.backend);
+  ctx.log(`TensorFlow.js backend: ${backend.name}${backend.gpu ? ' (GPU)' : ''}${backend.note ? ` — ${backend.note}` : ''}`);
+  await ctx.run.setTags({ 'relaxomap.backend': backend.name, 'relaxomap.gpu': String(backend.gpu) });
+
+  // The checkpoint must belong to these params AND this input: same params on new data must not resume.
+  const dataHash = createHash('sha256').update(new Uint8Array(series.echoes.buffer, series.echoes.byteOffset, series.echoes.byteLength)).digest('hex').slice(0, 16);
+  const checkpointDir = join(ctx.workDir, `checkpoint-${ctx.paramsHash}-${dataHash}`);
+  const progress = ctx.progress(p.steps, 'training');
+  // Loss is logged in batches, one request at a time (chained), so lines never interleave.
+  let pending: { key: string; value: number; step: number }[] = [];
+  let logging: Promise<void> = Promise.resolve();
+  const flush = (): Promise<void> => {
+    const batch = pending;
+    pending = [];
+    if (batch.length) logging = logging.then(() => ctx.run.logMetrics(batch));
+    return logging;
+  };
+  const result = await trainT2Net({
+    echoes: series.echoes,
+    shape: { echoes: TE.length, ...series.shape },
+    TE,
+    t2Range: p.t2_range_ms,
+    net: { blocks: p.network.blocks, width: p.network.width },
+    loss: p.loss,
+    learningRate: p.learning_rate,
+    steps: p.steps,
+    seed: p.seed,
+    slicesPerStep: p.slices_per_step,
+    checkpoint: { dir: checkpointDir, every: p.checkpoint_every },
+    signal: ctx.signal,
+    onStep: ({ step, steps, loss }) => {
+      pending.push({ key: 'loss', value: loss, step });
+      progress.update(step, `loss ${loss.toExponential(3)}`);
+      if (pending.length >= METRIC_BATCH || step === steps) void flush();
+    },
+  });
+  await flush();
+  progress.finish(`loss ${result.lossHistory.at(-1)?.toExponential(3) ?? '—'}`);
+  if (result.resumedFrom > 0) ctx.log(`resumed from checkpoint at step ${result.resumedFrom}`);
+
+  writeMapSet(ctx.outDir, {
+    m0: result.m0, t2: result.t2, shape: series.shape, voxelMm: series.voxelMm, method: 'Network',
+    info: { backend: result.backend, steps: p.steps, loss: p.loss, blocks: p.network.blocks, width: p.network.width, step_ms: result.stepMs },
+  });
+  writeJsonAtomic(join(ctx.outDir, 'loss.json'), { loss: p.loss, history: result.lossHistory });
+  await ctx.run.logMetrics([
+    { key: 'step_ms', value: result.stepMs },
+    { key: 'final_loss', value: result.lossHistory.at(-1) ?? NaN },
+  ]);
+  rmSync(checkpointDir, { recursive: true, force: true });
+}

@@ -1,0 +1,89 @@
+/**
+ * Params schemas of the stage kinds (zod, strict: an unknown key is a typo, not something to ignore).
+ * Kept apart from the implementations so that validating a pipeline never loads TensorFlow.
+ * Units are in the names: *_ms for times.
+ */
+import { z } from 'zod';
+
+const positive = z.number().positive();
+
+/** Echo times in ms: finite, positive, strictly increasing. */
+export const teList = z
+  .array(positive)
+  .min(2, 'needs at least 2 echo times')
+  .superRefine((te, ctx) => {
+    for (let i = 1; i < te.length; i++) {
+      if (!(te[i]! > te[i - 1]!)) ctx.addIssue({ code: 'custom', path: [i], message: `TE must increase (TE[${i}] = ${te[i]} ≤ TE[${i - 1}] = ${te[i - 1]})` });
+    }
+  });
+
+/** [min, max] T2 in ms, min < max. */
+export const t2Range = z
+  .tuple([positive, positive])
+  .refine(([lo, hi]) => lo < hi, { message: 'T2 range must have min < max' });
+
+const tissue = z.strictObject({ T2_ms: positive, PD: z.number().min(0).max(1) });
+
+export const simulateT2Params = z.strictObject({
+  phantom: z
+    .strictObject({
+      /** BrainWeb 3-D crisp labels shipped in data/phantoms/brainweb-3d. */
+      source: z.literal('brainweb-3d').default('brainweb-3d'),
+      /** Axial slice indices (1 mm) of the 3-D label volume. */
+      slices: z.array(z.number().int().min(0).max(179)).min(1).default([80, 95, 110]),
+      /** In-plane downsampling factor (majority vote on labels): 2 → 2 mm. */
+      downsample: z.number().int().min(1).max(8).default(2),
+    })
+    .prefault({}),
+  tissues: z
+    .strictObject({ WM: tissue, GM: tissue, CSF: tissue })
+    .default({ WM: { T2_ms: 80, PD: 0.7 }, GM: { T2_ms: 110, PD: 0.8 }, CSF: { T2_ms: 1000, PD: 1 } }),
+  texture: z
+    .strictObject({ amplitude: z.number().min(0).max(0.5).default(0.1), correlation_mm: positive.default(8) })
+    .prefault({}),
+  TE_ms: teList.default([43, 67, 91, 115]),
+  noise: z.strictObject({ variance: z.number().min(0).default(0.001) }).prefault({}),
+  seed: z.number().int().default(1),
+});
+export type SimulateT2Params = z.output<typeof simulateT2Params>;
+
+export const varproParams = z.strictObject({
+  t2_range_ms: t2Range.default([1, 3000]),
+  /** Override the echo times recorded by the upstream stage (must match the data's echo count). */
+  TE_ms: teList.optional(),
+});
+export type VarproParams = z.output<typeof varproParams>;
+
+export const trainT2Params = z.strictObject({
+  network: z
+    .strictObject({
+      blocks: z.number().int().min(0).max(32).default(9),
+      width: z.number().int().min(4).max(256).default(32),
+    })
+    .prefault({}),
+  loss: z.enum(['ssim', 'l1', 'mse']).default('ssim'),
+  learning_rate: positive.default(3e-4),
+  steps: z.number().int().min(1).default(600),
+  seed: z.number().int().default(1),
+  t2_range_ms: t2Range.default([1, 3000]),
+  slices_per_step: z.number().int().min(1).default(1),
+  checkpoint_every: z.number().int().min(1).default(50),
+  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  TE_ms: teList.optional(),
+});
+export type TrainT2Params = z.output<typeof trainT2Params>;
+
+export const evaluateT2Params = z.strictObject({
+  /** Tissues reported one by one (all are in the overall mask). */
+  tissues: z.array(z.enum(['WM', 'GM', 'CSF'])).min(1).default(['WM', 'GM', 'CSF']),
+});
+export type EvaluateT2Params = z.output<typeof evaluateT2Params>;
+
+export const figureT2Params = z.strictObject({
+  /** Colour scale of the T2 maps: 0 … t2_max_ms. */
+  t2_max_ms: positive.default(200),
+  /** Colour scale of the absolute-error maps: 0 … error_max_ms. */
+  error_max_ms: positive.default(50),
+  upscale: z.number().int().min(1).max(8).default(3),
+});
+export type FigureT2Params = z.output<typeof figureT2Params>;

@@ -1,0 +1,62 @@
+/**
+ * The stage kinds this version of relaxomap knows. Each declares its params schema, the workspace
+ * packages and npm packages its result depends on (→ Nx cache inputs), and loads its implementation
+ * lazily (kinds/<kind>.ts).
+ */
+import { createRegistry, type StageImpl, type StageKind } from '@relaxomap/pipeline';
+import * as p from './params.js';
+
+const TFJS = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'];
+const FIGURES = ['arquero', 'vega', 'vega-lite', '@resvg/resvg-js', 'fast-png', 'dejavu-fonts-ttf'];
+
+function kind<P>(k: Omit<StageKind<P>, 'load'> & { module: () => Promise<StageImpl<P>> }): StageKind<P> {
+  const { module, ...rest } = k;
+  return { ...rest, load: module };
+}
+
+export const kinds = [
+  kind<p.SimulateT2Params>({
+    kind: 'simulate-t2',
+    description: 'BrainWeb T2/M0 phantom with smooth texture → noisy multi-echo spin-echo images',
+    params: p.simulateT2Params,
+    uses: ['phantoms', 'physics'],
+    externalDependencies: [],
+    dataInputs: ['data/phantoms/brainweb-3d/**', 'data-manifests/brainweb.yaml'],
+    module: () => import('./kinds/simulate-t2.js'),
+  }),
+  kind<p.VarproParams>({
+    kind: 'varpro',
+    description: 'voxel-wise variable-projection fit of M0 and T2 (the baseline)',
+    params: p.varproParams,
+    uses: ['fitting', 'physics'],
+    externalDependencies: [],
+    module: () => import('./kinds/varpro.js'),
+  }),
+  kind<p.TrainT2Params>({
+    kind: 'train-t2',
+    description: 'scan-specific unsupervised CNN → M0 and T2 maps (loss on re-synthesised echoes)',
+    params: p.trainT2Params,
+    uses: ['network', 'physics', 'metrics'],
+    externalDependencies: TFJS,
+    module: () => import('./kinds/train-t2.js'),
+  }),
+  kind<p.EvaluateT2Params>({
+    kind: 'evaluate-t2',
+    description: 'RMSE / nRMSE / SSIM of every estimate against the truth, per slice and tissue',
+    params: p.evaluateT2Params,
+    uses: ['metrics', 'reports'],
+    externalDependencies: ['arquero'],
+    module: () => import('./kinds/evaluate-t2.js'),
+  }),
+  kind<p.FigureT2Params>({
+    kind: 'figure-t2',
+    description: 'paper Fig. 2: reference / Varpro / network T2 maps, error maps, RMSE bars (SVG + PNG)',
+    params: p.figureT2Params,
+    uses: ['reports', 'metrics'],
+    externalDependencies: FIGURES,
+    writesReports: true,
+    module: () => import('./kinds/figure-t2.js'),
+  }),
+];
+
+export const registry = createRegistry(kinds);
