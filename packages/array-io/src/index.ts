@@ -1,0 +1,10 @@
+export type { DType, DataOf, NdArray, TypedArray } from './types.js';
+export { shapeSize } from './types.js';
+export { decodeNpy, encodeNpy, readNpy, writeNpy } from './npy.js';
+export { decodeNifti, defaultNiftiAffine, encodeNifti, readNifti, writeNifti } from './nifti.js';
+export type { NiftiImage, NiftiWriteInput } from './nifti.js';
+export { NIFTI1_OFFSETS, affineToQuaternion, quaternionToAffine } from './nifti-header.js';
+export type { NiftiHeader } from './nifti-header.js';
+export { withAtomicDir, writeFileAtomic, writeJsonAtomic } from './atomic.js';
+export { assertFinite, sha256File } from './checks.js';
+export { isGzip } from './gzip.js';

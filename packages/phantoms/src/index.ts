@@ -1,0 +1,13 @@
+export { createRng } from './rng.js';
+export type { Rng } from './rng.js';
+export { addGaussianNoise } from './noise.js';
+export { BRAINWEB_LABELS, BRAINWEB_VOXEL_MM, DEFAULT_AXIAL_SLICES, axialSlices, downsampleMajority, loadBrainWeb3D } from './brainweb.js';
+export type { LabelSlices } from './brainweb.js';
+export { CSF_PD, CSF_T2_3T_RANGE_MS, GM_3T, TISSUE, WM_3T, tissues3T } from './tissues.js';
+export type { TissueName, TissueProps } from './tissues.js';
+export { DEFAULT_TEXTURE, MIN_TEXTURE_FACTOR, brainWebToTissue, simulateT2Phantom } from './simulate.js';
+export type { T2Phantom, T2PhantomParams, TextureParams } from './simulate.js';
+export { gaussianFilter2D, gaussianKernel, smoothRandomField } from './texture.js';
+export { readManifest, verifyManifest } from './manifest.js';
+export type { DataManifest, ManifestFile } from './manifest.js';
+export { findRepoRoot } from './repo-root.js';
