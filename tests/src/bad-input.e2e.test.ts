@@ -50,7 +50,7 @@ test('pipeline errors are caught before anything runs', () => {
   assert.ok(!existsSync(join(ws.root, 'artifacts')), 'nothing written');
 });
 
-test('data errors fail the stage: run FAILED, no partial output', () => {
+test('data errors fail the stage: run FAILED, no partial output', async () => {
   const ws = createWorkspace({ 'pipelines/tiny.yaml': tinyPipeline({ varproTE: '[43, 67, 91]' }) });
   assert.equal(ws.cli(['stage', 'pipelines/tiny.yaml', 'simulate']).status, 0);
   const r = ws.cli(['stage', 'pipelines/tiny.yaml', 'varpro']);
@@ -61,7 +61,7 @@ test('data errors fail the stage: run FAILED, no partial output', () => {
   // NaN in the data: the error names the file.
   ws.write('pipelines/tiny.yaml', tinyPipeline());
   const echoesPath = join(ws.root, 'artifacts/tiny/simulate/echoes.npy');
-  const echoes = readNpy(echoesPath);
+  const echoes = await readNpy(echoesPath);
   (echoes.data as Float32Array)[7] = Number.NaN;
   writeFileSync(echoesPath, encodeNpy(echoes));
   for (const stage of ['varpro', 'train']) {
@@ -79,11 +79,11 @@ test('SIGTERM during training: run KILLED, no output, and the next run resumes f
   const child = ws.spawnCli(['stage', 'pipelines/tiny.yaml', 'train']);
   const work = join(ws.root, 'artifacts/tiny/.work/train');
   const deadline = Date.now() + 120_000;
-  // Wait for the first checkpoint to land, then kill.
+  // Wait for the first complete checkpoint (latest.json is written last, atomically), then kill.
   while (Date.now() < deadline) {
     const dirs = existsSync(work) ? readdirSync(work).filter((d) => d.startsWith('checkpoint-')) : [];
-    if (dirs.length && readdirSync(join(work, dirs[0]!)).length > 0) break;
-    await new Promise((r) => setTimeout(r, 200));
+    if (dirs.length && existsSync(join(work, dirs[0]!, 'latest.json'))) break;
+    await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGTERM');
   const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));

@@ -19,7 +19,7 @@ function runs(root: string): StoredRun[] {
   return store.experiments.filter((e) => e.name === 'tiny').flatMap((e) => e.runs).sort((a, b) => a.startTime - b.startTime);
 }
 
-test('tiny T2 pipeline through Nx: runs, caches, reruns downstream only, restores outputs', { timeout: 600_000 }, () => {
+test('tiny T2 pipeline through Nx: runs, caches, reruns downstream only, restores outputs', { timeout: 600_000 }, async () => {
   const ws = createWorkspace({ 'pipelines/tiny.yaml': tinyPipeline() });
 
   const first = ws.cli(['run', 'tiny']);
@@ -44,7 +44,7 @@ test('tiny T2 pipeline through Nx: runs, caches, reruns downstream only, restore
   for (const f of ['fig2_t2_maps.svg', 'fig2_t2_maps.png', 'fig2_rmse_bars.png', 'rmse.md', 'summary.md']) {
     assert.ok(existsSync(join(ws.root, 'reports/tiny', f)), f);
   }
-  const t2 = readNpy(join(ws.root, 'artifacts/tiny/train/t2.npy'));
+  const t2 = await readNpy(join(ws.root, 'artifacts/tiny/train/t2.npy'));
   assert.deepEqual(t2.shape, [1, 36, 30]);
 
   const second = ws.cli(['run', 'tiny']);

@@ -30,7 +30,7 @@ export const simulateT2Params = z.strictObject({
       /** BrainWeb 3-D crisp labels shipped in data/phantoms/brainweb-3d. */
       source: z.literal('brainweb-3d').default('brainweb-3d'),
       /** Axial slice indices (1 mm) of the 3-D label volume. */
-      slices: z.array(z.number().int().min(0).max(179)).min(1).default([80, 95, 110]),
+      slices: z.array(z.number().int().min(0).max(179)).min(1).default([80, 90, 100]),
       /** In-plane downsampling factor (majority vote on labels): 2 → 2 mm. */
       downsample: z.number().int().min(1).max(8).default(2),
     })

@@ -40,16 +40,16 @@ export interface MapSet {
 
 const nVoxels = (s: VolumeShape): number => s.slices * s.height * s.width;
 
-export function writeEchoSeries(dir: string, series: EchoSeries, name = 'echoes'): void {
+export async function writeEchoSeries(dir: string, series: EchoSeries, name = 'echoes'): Promise<void> {
   const { slices, height, width } = series.shape;
   const shape = [series.TE.length, slices, height, width];
-  writeNpy(join(dir, `${name}.npy`), { dtype: 'float32', shape, data: series.echoes });
-  writeNifti(join(dir, `${name}.nii.gz`), { data: series.echoes, shape, voxelSizeMm: series.voxelMm, description: `relaxomap ${name} (echo,slice,y,x)` });
-  writeJsonAtomic(join(dir, 'protocol.json'), { TE_ms: series.TE, shape: series.shape, voxel_mm: series.voxelMm, layout: '(echo, slice, y, x)' });
+  await writeNpy(join(dir, `${name}.npy`), { dtype: 'float32', shape, data: series.echoes });
+  await writeNifti(join(dir, `${name}.nii.gz`), { data: series.echoes, shape, voxelSizeMm: series.voxelMm, description: `relaxomap ${name} (echo,slice,y,x)` });
+  await writeJsonAtomic(join(dir, 'protocol.json'), { TE_ms: series.TE, shape: series.shape, voxel_mm: series.voxelMm, layout: '(echo, slice, y, x)' });
 }
 
 /** Read an upstream echo series, checking every file and field a user could have got wrong. */
-export function readEchoSeries(input: StageInput, name = 'echoes'): EchoSeries {
+export async function readEchoSeries(input: StageInput, name = 'echoes'): Promise<EchoSeries> {
   const protocolFile = join(input.displayDir, 'protocol.json');
   const npyFile = join(input.displayDir, `${name}.npy`);
   const protocol = readJson(join(input.dir, 'protocol.json'), protocolFile) as {
@@ -58,7 +58,7 @@ export function readEchoSeries(input: StageInput, name = 'echoes'): EchoSeries {
   if (!Array.isArray(protocol.TE_ms) || !protocol.TE_ms.every((t) => typeof t === 'number' && Number.isFinite(t) && t > 0)) {
     throw new PipelineError('must be a list of positive numbers (ms)', { file: protocolFile, field: 'TE_ms' });
   }
-  const arr = readNpy(join(input.dir, `${name}.npy`));
+  const arr = await readNpy(join(input.dir, `${name}.npy`));
   if (arr.shape.length !== 4) throw new PipelineError(`expected 4 dimensions (echo, slice, y, x), got shape (${arr.shape.join(', ')})`, { file: npyFile, field: 'shape' });
   const [echoCount, slices, height, width] = arr.shape as [number, number, number, number];
   if (echoCount !== protocol.TE_ms.length) {
@@ -82,27 +82,27 @@ export function echoTimesFor(ctx: StageContext<{ TE_ms?: number[] }>, series: Ec
   return override;
 }
 
-export function writeMapSet(dir: string, maps: MapSet): void {
+export async function writeMapSet(dir: string, maps: MapSet): Promise<void> {
   const { slices, height, width } = maps.shape;
   const shape = [slices, height, width];
   for (const [key, data, unit] of [['m0', maps.m0, 'a.u.'], ['t2', maps.t2, 'ms']] as const) {
-    writeNpy(join(dir, `${key}.npy`), { dtype: 'float32', shape, data });
-    writeNifti(join(dir, `${key}.nii.gz`), { data, shape, voxelSizeMm: maps.voxelMm, description: `relaxomap ${maps.method} ${key.toUpperCase()} (${unit})` });
+    await writeNpy(join(dir, `${key}.npy`), { dtype: 'float32', shape, data });
+    await writeNifti(join(dir, `${key}.nii.gz`), { data, shape, voxelSizeMm: maps.voxelMm, description: `relaxomap ${maps.method} ${key.toUpperCase()} (${unit})` });
   }
-  writeJsonAtomic(join(dir, 'estimate.json'), { method: maps.method, shape: maps.shape, voxel_mm: maps.voxelMm, units: { m0: 'a.u.', t2: 'ms' }, ...maps.info });
+  await writeJsonAtomic(join(dir, 'estimate.json'), { method: maps.method, shape: maps.shape, voxel_mm: maps.voxelMm, units: { m0: 'a.u.', t2: 'ms' }, ...maps.info });
 }
 
-export function readMapSet(input: StageInput): MapSet {
+export async function readMapSet(input: StageInput): Promise<MapSet> {
   const info = readJson(join(input.dir, 'estimate.json'), join(input.displayDir, 'estimate.json')) as {
     method: string; shape: VolumeShape; voxel_mm: [number, number, number];
   };
-  const load = (key: string): Float32Array => {
+  const load = async (key: string): Promise<Float32Array> => {
     const file = join(input.displayDir, `${key}.npy`);
-    const arr = readNpy(join(input.dir, `${key}.npy`));
+    const arr = await readNpy(join(input.dir, `${key}.npy`));
     if (arr.data.length !== nVoxels(info.shape)) throw new PipelineError(`holds ${arr.data.length} voxels, estimate.json says ${nVoxels(info.shape)}`, { file, field: 'shape' });
     return arr.data instanceof Float32Array ? arr.data : Float32Array.from(arr.data as ArrayLike<number>);
   };
-  return { m0: load('m0'), t2: load('t2'), shape: info.shape, voxelMm: info.voxel_mm, method: info.method, info };
+  return { m0: await load('m0'), t2: await load('t2'), shape: info.shape, voxelMm: info.voxel_mm, method: info.method, info };
 }
 
 export function hasMapSet(input: StageInput): boolean {

@@ -94,12 +94,13 @@ function sliceSsim(est: Float32Array, ref: Float32Array, mask: Uint8Array, start
 
 export async function run(ctx: StageContext<EvaluateT2Params>): Promise<void> {
   const truthInput = requireInput(ctx, ['simulate-t2'], 'simulation (truth)');
-  const truth = readMapSet(truthInput);
-  const tissue = readNpy(join(truthInput.dir, 'tissue.npy')).data as Uint8Array;
-  const estimates = ctx.inputs.filter((i) => i !== truthInput && hasMapSet(i)).map(readMapSet);
+  const truth = await readMapSet(truthInput);
+  const tissue = (await readNpy(join(truthInput.dir, 'tissue.npy'))).data as Uint8Array;
+  const estimateInputs = ctx.inputs.filter((i) => i !== truthInput && hasMapSet(i));
+  const estimates = await Promise.all(estimateInputs.map(readMapSet));
   if (estimates.length === 0) throw new PipelineError(`stage '${ctx.stage}' needs at least one estimate stage (varpro, train-t2) in its needs`);
   const evaluation = evaluateT2(truth, tissue, estimates, ctx.params.tissues);
-  writeJsonAtomic(join(ctx.outDir, 'metrics.json'), evaluation);
+  await writeJsonAtomic(join(ctx.outDir, 'metrics.json'), evaluation);
   await writeTable(evaluation.rows as unknown as Record<string, unknown>[], join(ctx.outDir, 'rmse'), {
     digits: 4,
     caption: 'T2 (ms) and M0 errors against the simulated truth; slice "all" pools the slices.',

@@ -16,9 +16,10 @@ export async function run(ctx: StageContext<FigureT2Params>): Promise<void> {
   const reportsDir = ctx.reportsDir!;
   const truthInput = requireInput(ctx, ['simulate-t2'], 'simulation (truth)');
   const evalInput = requireInput(ctx, ['evaluate-t2'], 'evaluation');
-  const truth = readMapSet(truthInput);
-  const tissue = readNpy(join(truthInput.dir, 'tissue.npy')).data as Uint8Array;
-  const estimates = ctx.inputs.filter((i) => i !== truthInput && i.kind !== 'evaluate-t2' && hasMapSet(i)).map(readMapSet);
+  const truth = await readMapSet(truthInput);
+  const tissue = (await readNpy(join(truthInput.dir, 'tissue.npy'))).data as Uint8Array;
+  const estimateInputs = ctx.inputs.filter((i) => i !== truthInput && i.kind !== 'evaluate-t2' && hasMapSet(i));
+  const estimates = await Promise.all(estimateInputs.map(readMapSet));
   const evaluation = JSON.parse(readFileSync(join(evalInput.dir, 'metrics.json'), 'utf8')) as Evaluation;
   if (estimates.length === 0) throw new PipelineError(`stage '${ctx.stage}' needs the estimate stages in its needs`);
 
@@ -76,8 +77,8 @@ export async function run(ctx: StageContext<FigureT2Params>): Promise<void> {
   copyFileSync(join(evalInput.dir, 'rmse.csv'), join(reportsDir, 'rmse.csv'));
   copyFileSync(join(evalInput.dir, 'rmse.md'), join(reportsDir, 'rmse.md'));
   const summary = summaryMarkdown(ctx.pipeline, evaluation);
-  writeFileAtomic(join(reportsDir, 'summary.md'), summary);
-  writeJsonAtomic(join(ctx.outDir, 'figure.json'), {
+  await writeFileAtomic(join(reportsDir, 'summary.md'), summary);
+  await writeJsonAtomic(join(ctx.outDir, 'figure.json'), {
     files: ['fig2_t2_maps.svg', 'fig2_t2_maps.png', 'fig2_rmse_bars.svg', 'fig2_rmse_bars.png', 'rmse.csv', 'rmse.md', 'summary.md'].map((f) => `reports/${ctx.pipeline}/${f}`),
     ratios: evaluation.ratios,
   });

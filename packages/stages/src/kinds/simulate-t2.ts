@@ -12,10 +12,10 @@ import { writeEchoSeries, writeMapSet } from '../common/series.js';
 
 export async function run(ctx: StageContext<SimulateT2Params>): Promise<void> {
   const p = ctx.params;
-  verifyManifest(join(ctx.root, 'data-manifests', 'brainweb.yaml'), ctx.root);
-  const volume = loadBrainWeb3D(join(ctx.root, 'data', 'phantoms', 'brainweb-3d', 'BrainModel_anatomy.npy.gz'));
+  await verifyManifest(join(ctx.root, 'data-manifests', 'brainweb.yaml'), ctx.root);
+  const volume = await loadBrainWeb3D(join(ctx.root, 'data', 'phantoms', 'brainweb-3d', 'BrainModel_anatomy.npy.gz'));
   const labels = axialSlices(volume, p.phantom.slices, p.phantom.downsample);
-  const voxel = p.phantom.downsample; // the BrainWeb volume is 1 mm isotropic
+  const voxel = labels.voxelMm;
   const phantom = simulateT2Phantom(labels.labels, labels.shape, {
     tissues: {
       WM: { T2: p.tissues.WM.T2_ms, PD: p.tissues.WM.PD },
@@ -32,10 +32,10 @@ export async function run(ctx: StageContext<SimulateT2Params>): Promise<void> {
   // Noise seed derived from the phantom seed so one `seed` param makes the whole study reproducible.
   const noisy = addGaussianNoise(clean, p.noise.variance, p.seed * 7919 + 17);
 
-  writeEchoSeries(ctx.outDir, { echoes: noisy, shape, TE: p.TE_ms, voxelMm });
-  writeNpy(join(ctx.outDir, 'echoes_clean.npy'), { dtype: 'float32', shape: [p.TE_ms.length, slices, height, width], data: clean });
-  writeNpy(join(ctx.outDir, 'tissue.npy'), { dtype: 'uint8', shape: [slices, height, width], data: phantom.tissue });
-  writeMapSet(ctx.outDir, {
+  await writeEchoSeries(ctx.outDir, { echoes: noisy, shape, TE: p.TE_ms, voxelMm });
+  await writeNpy(join(ctx.outDir, 'echoes_clean.npy'), { dtype: 'float32', shape: [p.TE_ms.length, slices, height, width], data: clean });
+  await writeNpy(join(ctx.outDir, 'tissue.npy'), { dtype: 'uint8', shape: [slices, height, width], data: phantom.tissue });
+  await writeMapSet(ctx.outDir, {
     m0: phantom.m0, t2: phantom.t2, shape, voxelMm, method: 'Reference',
     info: { tissue_labels: { 0: 'background', 1: 'CSF', 2: 'GM', 3: 'WM' }, slices_z: p.phantom.slices },
   });

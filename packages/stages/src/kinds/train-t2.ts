@@ -17,7 +17,7 @@ const METRIC_BATCH = 25;
 export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
   const p = ctx.params;
   const input = requireInput(ctx, ['simulate-t2'], 'echo series');
-  const series = readEchoSeries(input);
+  const series = await readEchoSeries(input);
   const TE = echoTimesFor(ctx, series, input.displayDir);
   const backend = await initBackend(p.backend);
   ctx.log(`TensorFlow.js backend: ${backend.name}${backend.gpu ? ' (GPU)' : ''}${backend.note ? ` — ${backend.note}` : ''}`);
@@ -59,11 +59,11 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
   progress.finish(`loss ${result.lossHistory.at(-1)?.toExponential(3) ?? '—'}`);
   if (result.resumedFrom > 0) ctx.log(`resumed from checkpoint at step ${result.resumedFrom}`);
 
-  writeMapSet(ctx.outDir, {
+  await writeMapSet(ctx.outDir, {
     m0: result.m0, t2: result.t2, shape: series.shape, voxelMm: series.voxelMm, method: 'Network',
     info: { backend: result.backend, steps: p.steps, loss: p.loss, blocks: p.network.blocks, width: p.network.width, step_ms: result.stepMs },
   });
-  writeJsonAtomic(join(ctx.outDir, 'loss.json'), { loss: p.loss, history: result.lossHistory });
+  await writeJsonAtomic(join(ctx.outDir, 'loss.json'), { loss: p.loss, history: result.lossHistory });
   await ctx.run.logMetrics([
     { key: 'step_ms', value: result.stepMs },
     { key: 'final_loss', value: result.lossHistory.at(-1) ?? NaN },

@@ -6,14 +6,14 @@ import { echoTimesFor, readEchoSeries, requireInput, writeMapSet } from '../comm
 
 export async function run(ctx: StageContext<VarproParams>): Promise<void> {
   const input = requireInput(ctx, ['simulate-t2'], 'echo series');
-  const series = readEchoSeries(input);
+  const series = await readEchoSeries(input);
   const TE = echoTimesFor(ctx, series, input.displayDir);
   const [t2Min, t2Max] = ctx.params.t2_range_ms;
   const nVoxels = series.shape.slices * series.shape.height * series.shape.width;
   const started = performance.now();
   const { m0, t2 } = varproMonoExp(series.echoes, nVoxels, TE, { t2Min, t2Max });
   const seconds = (performance.now() - started) / 1000;
-  writeMapSet(ctx.outDir, { m0, t2, shape: series.shape, voxelMm: series.voxelMm, method: 'Varpro', info: { TE_ms: TE } });
+  await writeMapSet(ctx.outDir, { m0, t2, shape: series.shape, voxelMm: series.voxelMm, method: 'Varpro', info: { TE_ms: TE } });
   await ctx.run.logMetrics([
     { key: 'fit_seconds', value: seconds },
     { key: 'voxels_per_second', value: nVoxels / Math.max(seconds, 1e-9) },
