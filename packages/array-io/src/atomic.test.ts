@@ -21,9 +21,10 @@ describe('writeFileAtomic / writeJsonAtomic', () => {
     assert.equal(readFileSync(join(dir, 'b.json'), 'utf8'), '{\n  "x": [\n    1,\n    2\n  ]\n}\n');
     assert.deepEqual(readdirSync(dir).sort(), ['a.txt', 'b.json']);
   });
-  it('rejects when the directory is missing, creating nothing', async () => {
-    await assert.rejects(writeFileAtomic(join(tmp, 'missing', 'x.bin'), new Uint8Array([1])), /ENOENT/);
-    assert.equal(existsSync(join(tmp, 'missing')), false);
+  it('creates missing parent directories', async () => {
+    await writeFileAtomic(join(tmp, 'missing', 'deeper', 'x.bin'), new Uint8Array([1, 2]));
+    assert.deepEqual([...readFileSync(join(tmp, 'missing', 'deeper', 'x.bin'))], [1, 2]);
+    assert.deepEqual(readdirSync(join(tmp, 'missing', 'deeper')), ['x.bin']);
   });
 });
 

@@ -24,9 +24,10 @@ async function syncDir(dir: string): Promise<void> {
 /**
  * Write a file so that readers see either the old content or the complete new content, never a
  * partial file: write a temp file in the same directory, fsync it, then rename it over `path`.
- * The temp file is removed if anything fails. The parent directory must exist.
+ * The temp file is removed if anything fails. Missing parent directories are created.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await fsp.mkdir(dirname(path), { recursive: true });
   const tmp = siblingTemp(path, 'tmp');
   let handle: fsp.FileHandle | undefined;
   try {

@@ -33,5 +33,4 @@ export {
 } from './charts.js';
 export { formatSignificant, tableMarkdown, writeTable, type TableOptions, type TableResult } from './tables.js';
 export { niceTicks, formatTicks } from './ticks.js';
-export { writeFileAtomic } from './atomic.js';
 export { FONT_FAMILY, fontFiles } from './fonts.js';

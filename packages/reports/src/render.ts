@@ -1,6 +1,6 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '@relaxomap/array-io';
 import { FONT_FAMILY, fontFiles } from './fonts.js';
 
 /** Options of {@link renderVegaLite} and {@link renderToBuffers}. */

@@ -1,5 +1,5 @@
 import * as aq from 'arquero';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '@relaxomap/array-io';
 
 /** Options of {@link writeTable} and {@link tableMarkdown}. */
 export interface TableOptions {
