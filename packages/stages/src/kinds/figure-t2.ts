@@ -61,7 +61,7 @@ export async function run(ctx: StageContext<FigureT2Params>): Promise<void> {
     .map(([method, r]) => `${method}: ${r.brain!.toFixed(1)}× lower T2 RMSE than Varpro (brain), ${r.brain_no_csf!.toFixed(1)}× excl. CSF`)
     .join('; ');
   const grid = mapGridSpec({
-    title: `T2 mapping from noisy echoes (noise variance as configured) — ${ratioText}`,
+    title: `T2 from ${(truth.info?.TE_ms as number[] | undefined)?.length ?? ''} noisy spin echoes (noise variance ${truth.info?.noise_variance ?? '?'}) — ${ratioText}`,
     columns: z.map((zz) => `axial slice z = ${zz}`),
     rows,
     panelWidth: width * up,

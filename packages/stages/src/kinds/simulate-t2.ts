@@ -27,7 +27,10 @@ export async function run(ctx: StageContext<SimulateT2Params>): Promise<void> {
   });
   const [slices, height, width] = phantom.shape;
   const shape = { slices, height, width };
-  const voxelMm: [number, number, number] = [voxel, voxel, 1];
+  // Through-plane size = the slice spacing when the slices are evenly spaced (so viewers place them right).
+  const gaps = p.phantom.slices.slice(1).map((z, i) => Math.abs(z - p.phantom.slices[i]!));
+  const spacing = gaps.length && gaps.every((g) => g === gaps[0]) ? gaps[0]! : 1;
+  const voxelMm: [number, number, number] = [voxel, voxel, spacing];
   const clean = synthesizeEchoes(phantom.m0, phantom.t2, p.TE_ms);
   // Noise seed derived from the phantom seed so one `seed` param makes the whole study reproducible.
   const noisy = addGaussianNoise(clean, p.noise.variance, p.seed * 7919 + 17);
@@ -37,7 +40,7 @@ export async function run(ctx: StageContext<SimulateT2Params>): Promise<void> {
   await writeNpy(join(ctx.outDir, 'tissue.npy'), { dtype: 'uint8', shape: [slices, height, width], data: phantom.tissue });
   await writeMapSet(ctx.outDir, {
     m0: phantom.m0, t2: phantom.t2, shape, voxelMm, method: 'Reference',
-    info: { tissue_labels: { 0: 'background', 1: 'CSF', 2: 'GM', 3: 'WM' }, slices_z: p.phantom.slices },
+    info: { tissue_labels: { 0: 'background', 1: 'CSF', 2: 'GM', 3: 'WM' }, slices_z: p.phantom.slices, noise_variance: p.noise.variance, TE_ms: p.TE_ms },
   });
   const brain = phantom.tissue.reduce((n, t) => n + (t > 0 ? 1 : 0), 0);
   await ctx.run.logMetrics([
