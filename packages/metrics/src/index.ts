@@ -1,0 +1,4 @@
+export { rmse, nrmse } from './error.js';
+export type { NumericArray, Mask } from './error.js';
+export { ssim2d, gaussianWindow1d } from './ssim.js';
+export type { SsimOptions } from './ssim.js';
