@@ -1,0 +1,16 @@
+export { initBackend } from './backend.js';
+export type { BackendPreference, BackendInfo } from './backend.js';
+export { registerConvGradients, conv2dGradConfig } from './conv-gradients.js';
+export { registerCoreGradients, coreGradConfigs } from './core-gradients.js';
+export { instanceNorm, instanceNormNaive, INSTANCE_NORM_EPSILON } from './instance-norm.js';
+export { ssimTf, echoLoss } from './losses.js';
+export type { LossName, SsimTfOptions } from './losses.js';
+export { createT2Net, synthesize, OUTPUT_INIT_SCALE } from './model.js';
+export type { T2Net, T2NetConfig } from './model.js';
+export { Adam } from './adam.js';
+export type { AdamConfig, AdamState } from './adam.js';
+export { trainT2Net, slicesOfStep, lrFactor, DEFAULT_SLICES_PER_STEP } from './train.js';
+export { WeightAverage } from './ema.js';
+export type { TrainT2Options, TrainT2Result, EchoShape, T2Snapshot } from './train.js';
+export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './checkpoint.js';
+export type { CheckpointData, NamedArray } from './checkpoint.js';

@@ -1,0 +1,323 @@
+/**
+ * Scan-specific, unsupervised training of the T2 network on one subject's multi-echo images
+ * (Gao et al.): the loss compares the echoes re-synthesised from the predicted (M0, T2) with the
+ * measured echoes; no reference maps are used.
+ */
+import { createHash } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs-core';
+import { Adam } from './adam.js';
+import { initBackend, type BackendPreference } from './backend.js';
+import { loadCheckpoint, saveCheckpoint, type NamedArray } from './checkpoint.js';
+import { WeightAverage } from './ema.js';
+import { echoLoss, type LossName } from './losses.js';
+import { createT2Net, synthesize, type T2Net } from './model.js';
+
+/** Layout of the echo data: (echo, slice, y, x), C order. */
+export interface EchoShape {
+  echoes: number;
+  slices: number;
+  height: number;
+  width: number;
+}
+
+/** A T2 map snapshot taken during training (see {@link TrainT2Options.snapshot}). */
+export interface T2Snapshot {
+  /** Completed steps. */
+  step: number;
+  /** Training wall time so far in ms (snapshot inference excluded). */
+  elapsedMs: number;
+  /** Loss of the last step. */
+  loss: number;
+  /** (slice, y, x), data units. */
+  m0: Float32Array;
+  /** (slice, y, x), ms. */
+  t2: Float32Array;
+}
+
+/** Options of {@link trainT2Net}. */
+export interface TrainT2Options {
+  /** Magnitude echo images, (echo, slice, y, x) C order, any non-negative units. */
+  echoes: Float32Array;
+  shape: EchoShape;
+  /** Echo times in ms, one per echo. */
+  TE: number[];
+  /** T2 bounds of the output head in ms, [min, max]. */
+  t2Range: [number, number];
+  /** Residual blocks (paper: 9) and feature width (channels). */
+  net: { blocks: number; width: number };
+  /** Loss between synthesised and measured echoes (paper: 'ssim' for T2 / T2*). */
+  loss: LossName;
+  learningRate: number;
+  /**
+   * 'constant' (default), or 'cosine': lr·½(1 + cos(π·s/steps)) at step s, decaying to 0 at the
+   * end (then the configuration hash includes `steps`).
+   */
+  lrSchedule?: 'constant' | 'cosine';
+  /** Total optimisation steps (including those done before a resume). */
+  steps: number;
+  /** Seed of the weight initialisation. */
+  seed: number;
+  /**
+   * Slices per optimisation step, taken in cyclic order (step s uses slices (s·k + j) mod S,
+   * j < k). Default {@link DEFAULT_SLICES_PER_STEP}, capped at the number of slices.
+   */
+  slicesPerStep?: number;
+  /**
+   * Save variables + Adam state + step every `every` steps, on abort and at the end (atomic step
+   * folders, see checkpoint.ts). On start, a checkpoint in `dir` with the same configuration hash
+   * (data, TE, range, net, loss, lr, seed, slicesPerStep — not `steps`) is resumed.
+   */
+  checkpoint?: { dir: string; every: number };
+  /** Called after every step. */
+  onStep?: (info: { step: number; steps: number; loss: number; elapsedMs: number }) => void;
+  /** Every `every` steps (and after the last), run inference on all slices and pass the maps to `fn`. */
+  snapshot?: { every: number; fn: (s: T2Snapshot) => void };
+  /** Stop early: the current step finishes, a checkpoint is saved, and the maps are returned. */
+  signal?: AbortSignal;
+  /**
+   * Keep an exponential moving average of the weights with this decay (e.g. 0.99 ≈ the last 100
+   * steps) and predict with it (snapshots and the returned maps). Default: off (the paper's
+   * setting: predict with the final weights).
+   */
+  emaDecay?: number;
+  /** Backend for {@link initBackend}; default 'auto'. */
+  backend?: BackendPreference;
+}
+
+/** Result of {@link trainT2Net}. */
+export interface TrainT2Result {
+  /** (slice, y, x), in the units of the input echoes. */
+  m0: Float32Array;
+  /** (slice, y, x), ms. */
+  t2: Float32Array;
+  /** Loss after each completed step, from step 1 (including steps before a resume). */
+  lossHistory: number[];
+  /** Step the run resumed from (0 = fresh start). */
+  resumedFrom: number;
+  /** Completed steps (= steps unless aborted). */
+  stepsDone: number;
+  aborted: boolean;
+  /** TensorFlow.js backend name. */
+  backend: string;
+  /** Mean wall time per step in this call, ms (first step excluded when there are more). */
+  stepMs: number;
+}
+
+/** Default slices per step (see the package README for the measurements behind it). */
+export const DEFAULT_SLICES_PER_STEP = 1;
+
+function validate(o: TrainT2Options): void {
+  const { echoes, slices, height, width } = o.shape ?? ({} as EchoShape);
+  for (const [k, v] of Object.entries({ echoes, slices, height, width })) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`shape.${k}: must be a positive integer, got ${v}`);
+  }
+  if (!(o.echoes instanceof Float32Array)) throw new Error('echoes: must be a Float32Array');
+  if (o.echoes.length !== echoes * slices * height * width) {
+    throw new Error(`echoes: length ${o.echoes.length} is not echoes·slices·height·width = ${echoes * slices * height * width}`);
+  }
+  if (!Array.isArray(o.TE) || o.TE.length !== echoes || !o.TE.every((t) => Number.isFinite(t) && t >= 0)) {
+    throw new Error(`TE: must hold ${echoes} finite non-negative echo times (ms)`);
+  }
+  if (!['ssim', 'l1', 'mse'].includes(o.loss)) throw new Error(`loss: expected 'ssim' | 'l1' | 'mse', got ${String(o.loss)}`);
+  if (o.loss === 'ssim' && (height < 11 || width < 11)) throw new Error(`shape: SSIM needs images of at least 11×11, got ${width}×${height}`);
+  if (!Number.isInteger(o.steps) || o.steps < 0) throw new Error(`steps: must be an integer ≥ 0, got ${o.steps}`);
+  if (!(o.learningRate > 0)) throw new Error(`learningRate: must be > 0, got ${o.learningRate}`);
+  if (o.slicesPerStep !== undefined && (!Number.isInteger(o.slicesPerStep) || o.slicesPerStep < 1)) {
+    throw new Error(`slicesPerStep: must be a positive integer, got ${o.slicesPerStep}`);
+  }
+  if (o.checkpoint !== undefined && (!Number.isInteger(o.checkpoint.every) || o.checkpoint.every < 1)) {
+    throw new Error(`checkpoint.every: must be a positive integer, got ${o.checkpoint.every}`);
+  }
+  if (o.lrSchedule !== undefined && o.lrSchedule !== 'constant' && o.lrSchedule !== 'cosine') {
+    throw new Error(`lrSchedule: expected 'constant' | 'cosine', got ${String(o.lrSchedule)}`);
+  }
+  if (o.emaDecay !== undefined && !(o.emaDecay > 0 && o.emaDecay < 1)) throw new Error(`emaDecay: must be in (0, 1), got ${o.emaDecay}`);
+  if (o.snapshot !== undefined && (!Number.isInteger(o.snapshot.every) || o.snapshot.every < 1)) {
+    throw new Error(`snapshot.every: must be a positive integer, got ${o.snapshot.every}`);
+  }
+}
+
+/** (echo, slice, y, x) → (slice, y, x, echo), divided by `scale`. */
+function toNhwc(data: Float32Array, s: EchoShape, scale: number): Float32Array {
+  const plane = s.slices * s.height * s.width;
+  const out = new Float32Array(data.length);
+  for (let e = 0; e < s.echoes; e++) {
+    for (let i = 0; i < plane; i++) out[i * s.echoes + e] = data[e * plane + i] / scale;
+  }
+  return out;
+}
+
+/** Cyclic slice indices of a step. */
+export function slicesOfStep(step: number, slicesPerStep: number, slices: number): number[] {
+  return Array.from({ length: slicesPerStep }, (_, j) => (step * slicesPerStep + j) % slices);
+}
+
+/** Predict (M0, T2) for every slice, one slice at a time (bounded memory). */
+async function predictAll(net: T2Net, x: tf.Tensor4D, scale: number): Promise<{ m0: Float32Array; t2: Float32Array }> {
+  const [S, H, W] = x.shape;
+  const m0 = new Float32Array(S * H * W);
+  const t2 = new Float32Array(S * H * W);
+  for (let s = 0; s < S; s++) {
+    const out = tf.tidy(() => {
+      const r = net.apply(tf.slice(x, [s, 0, 0, 0], [1, H, W, x.shape[3]]));
+      return [tf.mul(r.m0, scale), r.t2];
+    });
+    m0.set((await out[0].data()) as Float32Array, s * H * W);
+    t2.set((await out[1].data()) as Float32Array, s * H * W);
+    tf.dispose(out);
+  }
+  return { m0, t2 };
+}
+
+/** Learning-rate multiplier of 0-based step `step` of `steps`. */
+export function lrFactor(step: number, steps: number, schedule: 'constant' | 'cosine'): number {
+  return schedule === 'cosine' ? 0.5 * (1 + Math.cos((Math.PI * step) / steps)) : 1;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Train the network of {@link createT2Net} on one scan and return its maps for every slice.
+ *
+ * Input normalisation: echoes are divided by their maximum (M0 is returned in the data's units).
+ * Each step: x (k slices, (k, H, W, echoes)) → (M0, T2) → ρ_TE = M0·exp(−TE/T2) → loss(ρ, x) →
+ * Adam update; everything inside tf.tidy, so tf.memory().numTensors is unchanged after the call.
+ */
+export async function trainT2Net(opts: TrainT2Options): Promise<TrainT2Result> {
+  validate(opts);
+  const info = await initBackend(opts.backend ?? 'auto');
+  const shape = opts.shape;
+  const slicesPerStep = Math.min(opts.slicesPerStep ?? DEFAULT_SLICES_PER_STEP, shape.slices);
+
+  let scale = 0;
+  for (let i = 0; i < opts.echoes.length; i++) {
+    const v = opts.echoes[i];
+    if (!Number.isFinite(v)) throw new Error(`echoes: non-finite value at index ${i}`);
+    if (v > scale) scale = v;
+  }
+  if (!(scale > 0)) throw new Error('echoes: maximum must be > 0');
+
+  const config = {
+    shape,
+    TE: opts.TE,
+    t2Range: opts.t2Range,
+    net: { blocks: opts.net.blocks, width: opts.net.width },
+    loss: opts.loss,
+    learningRate: opts.learningRate,
+    seed: opts.seed,
+    slicesPerStep,
+    emaDecay: opts.emaDecay ?? null,
+    lrSchedule: opts.lrSchedule ?? 'constant',
+    // A schedule depends on the total, so only a constant rate can be extended by raising `steps`.
+    scheduleSteps: opts.lrSchedule === 'cosine' ? opts.steps : null,
+  };
+  const dataHash = createHash('sha256').update(Buffer.from(opts.echoes.buffer, opts.echoes.byteOffset, opts.echoes.byteLength)).digest('hex');
+  const configHash = createHash('sha256').update(JSON.stringify({ ...config, dataHash })).digest('hex').slice(0, 16);
+
+  const x = tf.tensor4d(toNhwc(opts.echoes, shape, scale), [shape.slices, shape.height, shape.width, shape.echoes]);
+  const net = createT2Net({ echoes: shape.echoes, width: opts.net.width, blocks: opts.net.blocks, seed: opts.seed, t2Range: opts.t2Range });
+  const adam = new Adam(net.variables, { learningRate: opts.learningRate });
+  const ema = opts.emaDecay === undefined ? undefined : new WeightAverage(net.variables, opts.emaDecay);
+  const predict = () => (ema === undefined ? predictAll(net, x, scale) : ema.withAveraged(() => predictAll(net, x, scale)));
+  const vars = [...net.variables.values()];
+  try {
+    let lossHistory: number[] = [];
+    let resumedFrom = 0;
+    if (opts.checkpoint !== undefined) {
+      const ckpt = await loadCheckpoint(opts.checkpoint.dir);
+      if (ckpt !== undefined && ckpt.configHash === configHash && ckpt.step <= opts.steps) {
+        for (const [name, variable] of net.variables) {
+          const saved = ckpt.variables.get(name);
+          if (saved === undefined) throw new Error(`${opts.checkpoint.dir}: checkpoint lacks variable ${name}`);
+          tf.tidy(() => variable.assign(tf.tensor(saved.data, variable.shape)));
+        }
+        adam.setState({ step: ckpt.optimizer.step, m: ckpt.adamM, v: ckpt.adamV });
+        if (ema !== undefined) {
+          if (ckpt.ema === undefined) throw new Error(`${opts.checkpoint.dir}: checkpoint lacks the weight average`);
+          ema.setState(ckpt.step, ckpt.ema);
+        }
+        lossHistory = ckpt.lossHistory.slice(0, ckpt.step);
+        resumedFrom = ckpt.step;
+      }
+    }
+
+    const save = async (step: number): Promise<void> => {
+      if (opts.checkpoint === undefined) return;
+      const variables = new Map<string, NamedArray>();
+      for (const [name, v] of net.variables) variables.set(name, { shape: v.shape.slice(), data: (await v.data()) as Float32Array });
+      const state = await adam.getState();
+      await saveCheckpoint(opts.checkpoint.dir, {
+        step,
+        configHash,
+        config,
+        variables,
+        optimizer: { name: 'adam', step: state.step, learningRate: adam.learningRate, beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon },
+        adamM: state.m,
+        adamV: state.v,
+        ema: ema === undefined ? undefined : (await ema.getState()).shadow,
+        lossHistory,
+      });
+    };
+
+    const lossFn = (batch: tf.Tensor4D) => (): tf.Scalar => {
+      const { m0, t2 } = net.apply(batch);
+      return echoLoss(opts.loss, synthesize(m0, t2, opts.TE), batch);
+    };
+
+    let step = resumedFrom;
+    let aborted = false;
+    let trainMs = 0;
+    let firstStepMs = 0;
+    let lastSaved = resumedFrom;
+    const stepsThisCall = (): number => step - resumedFrom;
+    const snap = async (loss: number): Promise<void> => {
+      if (opts.snapshot === undefined) return;
+      const maps = await predict();
+      opts.snapshot.fn({ step, elapsedMs: trainMs, loss, ...maps });
+    };
+
+    while (step < opts.steps) {
+      if (opts.signal?.aborted) {
+        aborted = true;
+        break;
+      }
+      const t0 = performance.now();
+      const lossTensor = tf.tidy(() => {
+        const batch =
+          slicesPerStep === shape.slices
+            ? x
+            : (tf.gather(x, tf.tensor1d(slicesOfStep(step, slicesPerStep, shape.slices), 'int32')) as tf.Tensor4D);
+        const { value, grads } = tf.variableGrads(lossFn(batch), vars);
+        adam.apply(grads, lrFactor(step, opts.steps, opts.lrSchedule ?? 'constant'));
+        ema?.update();
+        return value;
+      });
+      const loss = (await lossTensor.data())[0];
+      lossTensor.dispose();
+      if (!Number.isFinite(loss)) throw new Error(`learningRate: the loss became ${loss} at step ${step + 1}; try a smaller learning rate`);
+      const dt = performance.now() - t0;
+      trainMs += dt;
+      if (stepsThisCall() === 0) firstStepMs = dt;
+      step++;
+      lossHistory.push(loss);
+      opts.onStep?.({ step, steps: opts.steps, loss, elapsedMs: trainMs });
+      if (opts.checkpoint !== undefined && step % opts.checkpoint.every === 0) {
+        await save(step);
+        lastSaved = step;
+      }
+      if (opts.snapshot !== undefined && (step % opts.snapshot.every === 0 || step === opts.steps)) await snap(loss);
+      await yieldToEventLoop(); // lets an AbortSignal fired by a timer be seen
+    }
+    if (opts.checkpoint !== undefined && step !== lastSaved) await save(step);
+
+    const n = stepsThisCall();
+    const stepMs = n === 0 ? 0 : n === 1 ? trainMs : (trainMs - firstStepMs) / (n - 1);
+    const maps = await predict();
+    return { ...maps, lossHistory, resumedFrom, stepsDone: step, aborted, backend: info.name, stepMs };
+  } finally {
+    x.dispose();
+    adam.dispose();
+    ema?.dispose();
+    net.dispose();
+  }
+}
