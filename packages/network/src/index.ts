@@ -9,7 +9,7 @@ export { createT2Net, synthesize, OUTPUT_INIT_SCALE } from './model.js';
 export type { T2Net, T2NetConfig } from './model.js';
 export { Adam } from './adam.js';
 export type { AdamConfig, AdamState } from './adam.js';
-export { trainT2Net, slicesOfStep, lrFactor, DEFAULT_SLICES_PER_STEP } from './train.js';
+export { trainT2Net, slicesOfStep, lrFactor, DEFAULT_SLICES_PER_STEP, RECOMMENDED_T2_TRAINING } from './train.js';
 export { WeightAverage } from './ema.js';
 export type { TrainT2Options, TrainT2Result, EchoShape, T2Snapshot } from './train.js';
 export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './checkpoint.js';
