@@ -2,7 +2,7 @@
  * Throughput benchmark of the Varpro fit on a synthetic volume (used by the project's `npm run bench`).
  */
 import { availableParallelism } from 'node:os';
-import { synthesizeEchoes } from '@relaxomap/physics';
+import { createRng, synthesizeEchoes } from '@relaxomap/physics';
 import { MIN_VOXELS_PER_THREAD, varproMonoExpParallel } from './parallel.js';
 
 /** Volume and echo count; defaults: the paper's T2* scan, 224×210×58 with 10 echoes. */
@@ -21,18 +21,6 @@ export interface VarproBenchmark {
   voxelsPerSecond: number;
   /** Threads used (calling thread included). */
   threads: number;
-}
-
-/** Deterministic uniform [0, 1) generator (mulberry32): the same volume on every run. */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -56,7 +44,9 @@ export async function benchmarkVarpro(
   if (shape.echoes < 2) throw new Error(`shape.echoes must be >= 2 (got ${shape.echoes})`);
   const voxels = shape.nx * shape.ny * shape.nz;
   const TE = Array.from({ length: shape.echoes }, (_, k) => 6 * (k + 1));
-  const rand = uniform(opts.seed ?? 1);
+  // Seeded: the same volume on every run.
+  const rng = createRng(opts.seed ?? 1);
+  const rand = rng.uniform;
   const m0 = new Float32Array(voxels);
   const t2 = new Float32Array(voxels);
   for (let v = 0; v < voxels; v++) {
@@ -64,13 +54,7 @@ export async function benchmarkVarpro(
     t2[v] = 20 * Math.pow(15, rand());
   }
   const echoes = synthesizeEchoes(m0, t2, TE);
-  for (let i = 0; i < echoes.length; i += 2) {
-    // Box-Muller: two independent normals per pair of uniforms.
-    const r = 0.01 * Math.sqrt(-2 * Math.log(1 - rand()));
-    const phi = 2 * Math.PI * rand();
-    echoes[i] += r * Math.cos(phi);
-    if (i + 1 < echoes.length) echoes[i + 1] += r * Math.sin(phi);
-  }
+  for (let i = 0; i < echoes.length; i++) echoes[i] += 0.01 * rng.normal();
   const fitOpts = { t2Min: 1, t2Max: 3000 };
   const threads = opts.threads ?? availableParallelism();
 

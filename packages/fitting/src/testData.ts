@@ -1,23 +1,9 @@
 /** Deterministic test data shared by the fitting tests (not part of the public API). */
-import { synthesizeEchoes } from '@relaxomap/physics';
+import { mulberry32, normalSampler, synthesizeEchoes } from '@relaxomap/physics';
 
-/** mulberry32 uniform [0, 1). */
-export function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Standard normal samples (Box-Muller) from a seeded uniform generator. */
-export function normal(seed: number): () => number {
-  const u = uniform(seed);
-  return () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
-}
+/** Seeded uniform [0, 1) and standard-normal samplers (shared with the rest of the project). */
+export const uniform = mulberry32;
+export const normal = normalSampler;
 
 /** Echoes (echo, voxel) of given maps plus Gaussian noise of standard deviation sigma. */
 export function noisyEchoes(m0: Float32Array, t2: Float32Array, TE: readonly number[], sigma: number, seed: number): Float32Array {

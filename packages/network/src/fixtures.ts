@@ -1,6 +1,6 @@
 /** Helpers shared by this package's tests (not exported from index). */
 import assert from 'node:assert/strict';
-import { mulberry32 } from './rng.js';
+import { mulberry32 } from '@relaxomap/physics';
 
 /** Deterministic uniform values in [lo, hi). */
 export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { instanceNorm } from './instance-norm.js';
-import { normalSampler } from './rng.js';
+import { normalSampler } from '@relaxomap/physics';
 
 /** Architecture and initialisation of {@link createT2Net}. */
 export interface T2NetConfig {

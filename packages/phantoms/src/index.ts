@@ -1,5 +1,5 @@
-export { createRng } from './rng.js';
-export type { Rng } from './rng.js';
+export { createRng } from '@relaxomap/physics';
+export type { Rng } from '@relaxomap/physics';
 export { addGaussianNoise } from './noise.js';
 export { BRAINWEB_LABELS, BRAINWEB_VOXEL_MM, DEFAULT_AXIAL_SLICES, axialSlices, downsampleMajority, loadBrainWeb3D } from './brainweb.js';
 export type { LabelSlices } from './brainweb.js';

@@ -1,4 +1,4 @@
-import { createRng } from './rng.js';
+import { createRng } from '@relaxomap/physics';
 
 /**
  * Adds real, zero-mean Gaussian noise: y_i = x_i + sqrt(variance)·n_i, n_i ~ N(0, 1) i.i.d.

@@ -1,5 +1,5 @@
 import { BRAINWEB_LABELS } from './brainweb.js';
-import { createRng } from './rng.js';
+import { createRng } from '@relaxomap/physics';
 import { smoothRandomField } from './texture.js';
 import { TISSUE, type TissueName, type TissueProps } from './tissues.js';
 

@@ -1,4 +1,4 @@
-import type { Rng } from './rng.js';
+import type { Rng } from '@relaxomap/physics';
 
 /** Normalised 1-D Gaussian kernel exp(−k²/2σ²), truncated at ±⌈4σ⌉ samples. */
 export function gaussianKernel(sigmaVox: number): Float64Array {

@@ -7,3 +7,5 @@ export { echoTimes, validateEchoTimes, evenEchoSpacing } from './echoTimes.js';
 export type { EchoTimeSpec, EvenEchoTrain, EchoTimeList } from './echoTimes.js';
 export { synthesizeEchoes, monoExpModel } from './monoExp.js';
 export type { SignalModel, MonoExpModel, RealArray } from './monoExp.js';
+export { createRng, mulberry32, normalSampler } from './random.js';
+export type { Rng } from './random.js';

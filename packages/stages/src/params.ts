@@ -63,7 +63,10 @@ export const trainT2Params = z.strictObject({
     .prefault({}),
   loss: z.enum(['ssim', 'l1', 'mse']).default('ssim'),
   learning_rate: positive.default(3e-4),
-  steps: z.number().int().min(1).default(600),
+  lr_schedule: z.enum(['constant', 'cosine']).default('constant'),
+  steps: z.number().int().min(1).default(750),
+  /** Predict with an exponential moving average of the weights (0 = off): smooths late-training noise-fitting. */
+  ema_decay: z.number().min(0).lt(1).default(0.998),
   seed: z.number().int().default(1),
   t2_range_ms: t2Range.default([1, 3000]),
   slices_per_step: z.number().int().min(1).default(1),

@@ -44,6 +44,8 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
     net: { blocks: p.network.blocks, width: p.network.width },
     loss: p.loss,
     learningRate: p.learning_rate,
+    lrSchedule: p.lr_schedule,
+    ...(p.ema_decay > 0 ? { emaDecay: p.ema_decay } : {}),
     steps: p.steps,
     seed: p.seed,
     slicesPerStep: p.slices_per_step,
@@ -61,7 +63,7 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
 
   await writeMapSet(ctx.outDir, {
     m0: result.m0, t2: result.t2, shape: series.shape, voxelMm: series.voxelMm, method: 'Network',
-    info: { backend: result.backend, steps: p.steps, loss: p.loss, blocks: p.network.blocks, width: p.network.width, step_ms: result.stepMs },
+    info: { backend: result.backend, steps: p.steps, ema_decay: p.ema_decay, loss: p.loss, blocks: p.network.blocks, width: p.network.width, step_ms: result.stepMs },
   });
   await writeJsonAtomic(join(ctx.outDir, 'loss.json'), { loss: p.loss, history: result.lossHistory });
   await ctx.run.logMetrics([

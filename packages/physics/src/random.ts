@@ -1,3 +1,4 @@
+/** Seeded random numbers shared by simulations (noise, phantom texture, synthetic data) and weight initialisation. */
 /** A seeded source of random numbers: uniform on [0, 1) and standard normal. */
 export interface Rng {
   uniform(): number;
@@ -34,4 +35,14 @@ export function createRng(seed: number): Rng {
     return r * Math.cos(2 * Math.PI * u2);
   };
   return { uniform, normal };
+}
+
+/** Uniform [0, 1) samples of {@link createRng} as a plain function (mulberry32). */
+export function mulberry32(seed: number): () => number {
+  return createRng(seed).uniform;
+}
+
+/** Standard normal samples of {@link createRng} as a plain function (Box–Muller on mulberry32). */
+export function normalSampler(seed: number): () => number {
+  return createRng(seed).normal;
 }
