@@ -90,6 +90,7 @@ test('SIGTERM during training: run KILLED, no output, and the next run resumes f
   assert.equal(code, 143);
   assert.deepEqual(statuses(ws.root), ['simulate:FINISHED', 'train:KILLED']);
   assert.ok(!existsSync(join(ws.root, 'artifacts/tiny/train')));
+  assert.deepEqual(readdirSync(join(ws.root, 'artifacts/tiny')).filter((d) => d.includes('building')), [], 'no half-built output left');
   const resumed = ws.cli(['stage', 'pipelines/tiny.yaml', 'train']);
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stderr, /resumed from checkpoint at step [1-9]\d*/);

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { withAtomicDir } from '@relaxomap/array-io';
 import { createTracker, gitCommit, type Run } from '@relaxomap/tracking';
 import { PipelineError } from './errors.js';
@@ -81,10 +81,11 @@ export async function runStage(opts: RunStageOptions): Promise<StageResult> {
   });
   const started = Date.now();
   const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => killed(run, signal, log);
+  const outDir = stageOutputDir(opts.root, pipeline.name, stage.id);
+  const reportsOut = join(opts.root, 'reports', pipeline.name);
+  const onSignal = (signal: NodeJS.Signals): void => killed(run, signal, log, kind.writesReports ? [outDir, reportsOut] : [outDir]);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const outDir = stageOutputDir(opts.root, pipeline.name, stage.id);
   const workDir = join(opts.root, 'artifacts', pipeline.name, '.work', stage.id);
   mkdirSync(workDir, { recursive: true });
   log(`▶ ${pipeline.name} › ${stage.id} (${stage.kind}) · MLflow run ${run.runId} · ${tracker.uri}`);
@@ -111,13 +112,13 @@ export async function runStage(opts: RunStageOptions): Promise<StageResult> {
     };
     await withAtomicDir(outDir, async (tmpOut) => {
       if (kind.writesReports) {
-        await withAtomicDir(join(opts.root, 'reports', pipeline.name), (tmpReports) => body(tmpOut, tmpReports));
+        await withAtomicDir(reportsOut, (tmpReports) => body(tmpOut, tmpReports));
       } else {
         await body(tmpOut, undefined);
       }
     });
     await run.logArtifacts(outDir);
-    if (kind.writesReports) await run.logArtifacts(join(opts.root, 'reports', pipeline.name), 'reports');
+    if (kind.writesReports) await run.logArtifacts(reportsOut, 'reports');
     await run.end('FINISHED');
     const seconds = (Date.now() - started) / 1000;
     log(`✔ ${pipeline.name} › ${stage.id} finished in ${seconds.toFixed(1)} s → ${relative(opts.root, outDir)}`);
@@ -131,11 +132,23 @@ export async function runStage(opts: RunStageOptions): Promise<StageResult> {
   }
 }
 
-/** On SIGINT/SIGTERM: mark the run KILLED synchronously, then exit (temp folders are left as *.tmp-*). */
-function killed(run: Run, signal: NodeJS.Signals, log: (m: string) => void): void {
+/**
+ * On SIGINT/SIGTERM: mark the run KILLED synchronously, remove this process's half-built output
+ * folders (withAtomicDir builds `.<name>.building-<pid>-…` beside the final folder), then exit.
+ * Checkpoints in the work folder are kept on purpose: the next run resumes from them.
+ */
+function killed(run: Run, signal: NodeJS.Signals, log: (m: string) => void, finalDirs: string[]): void {
   try {
     if (run.endSync) run.endSync('KILLED');
   } finally {
+    for (const dir of finalDirs) {
+      const prefix = `.${basename(dir)}.building-${process.pid}-`;
+      const parent = dirname(dir);
+      if (!existsSync(parent)) continue;
+      for (const entry of readdirSync(parent)) {
+        if (entry.startsWith(prefix)) rmSync(join(parent, entry), { recursive: true, force: true });
+      }
+    }
     log(`✖ killed by ${signal}; MLflow run ${run.runId} marked KILLED`);
     process.exit(signal === 'SIGINT' ? 130 : 143);
   }

@@ -76,7 +76,7 @@ export async function run(ctx: StageContext<FigureT2Params>): Promise<void> {
 
   copyFileSync(join(evalInput.dir, 'rmse.csv'), join(reportsDir, 'rmse.csv'));
   copyFileSync(join(evalInput.dir, 'rmse.md'), join(reportsDir, 'rmse.md'));
-  const summary = summaryMarkdown(ctx.pipeline, evaluation);
+  const summary = summaryMarkdown(ctx.pipeline, evaluation, estimates);
   await writeFileAtomic(join(reportsDir, 'summary.md'), summary);
   await writeJsonAtomic(join(ctx.outDir, 'figure.json'), {
     files: ['fig2_t2_maps.svg', 'fig2_t2_maps.png', 'fig2_rmse_bars.svg', 'fig2_rmse_bars.png', 'rmse.csv', 'rmse.md', 'summary.md'].map((f) => `reports/${ctx.pipeline}/${f}`),
@@ -86,8 +86,15 @@ export async function run(ctx: StageContext<FigureT2Params>): Promise<void> {
 }
 
 /** The report's statement of the result: RMSE per region and method, and the ratio against Varpro. */
-export function summaryMarkdown(pipeline: string, evaluation: Evaluation): string {
+export function summaryMarkdown(pipeline: string, evaluation: Evaluation, estimates: readonly MapSet[] = []): string {
   const lines = [`# ${pipeline}: T2 RMSE against the simulated truth`, ''];
+  for (const est of estimates) {
+    const info = est.info ?? {};
+    if (est.method === 'Network') {
+      lines.push(`Network: ${info.blocks} residual blocks, width ${info.width}, ${String(info.loss).toUpperCase()} loss, ${info.steps} steps` +
+        `${info.ema_decay ? `, weight average (EMA ${info.ema_decay})` : ''}, TensorFlow.js backend ${info.backend} (${Number(info.step_ms).toFixed(0)} ms/step).`, '');
+    }
+  }
   for (const [method, r] of Object.entries(evaluation.ratios)) {
     lines.push(`**${method} vs Varpro:** ${evaluation.regions.map((g) => `${g.label} ${r[g.key]!.toFixed(2)}×`).join(' · ')} lower T2 RMSE (paper: ~6×).`, '');
   }
