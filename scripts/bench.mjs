@@ -9,6 +9,7 @@ import { initBackend, trainT2Net } from '@relaxomap/network';
 
 const quick = process.argv.includes('--quick');
 const rows = [];
+const notes = [];
 
 console.log(chalk.bold('Varpro (mono-exponential), 224×210×58 voxels × 10 echoes (TE 6…60 ms)'));
 const shape = quick ? { nx: 224, ny: 210, nz: 4, echoes: 10 } : { nx: 224, ny: 210, nz: 58, echoes: 10 };
@@ -20,14 +21,15 @@ for (const r of [one, all]) {
 }
 
 console.log(chalk.bold('Training step, default network (9 residual blocks, width 32, 4 echoes, SSIM loss)'));
-const steps = quick ? 2 : 4;
+const stepsFor = (backend) => (quick || backend === 'cpu' ? 2 : 4);
 let baseline;
 for (const backend of ['tensorflow', 'wasm', 'cpu']) {
   let info;
   try {
     info = await initBackend(backend);
   } catch (err) {
-    rows.push({ bench: 'train step', setting: backend, value: `not available (${String(err.message).split('\n')[0].slice(0, 80)})`, seconds: '', ratio: '' });
+    rows.push({ bench: 'train step', setting: backend, value: 'not available', seconds: '', ratio: '' });
+    notes.push(`${backend}: ${String(err.message).split('\n')[0]}`);
     continue;
   }
   for (const size of [64, 128]) {
@@ -35,7 +37,7 @@ for (const backend of ['tensorflow', 'wasm', 'cpu']) {
     const echoes = new Float32Array(4 * size * size).map((_, i) => 0.5 + 0.5 * Math.sin(i * 0.37));
     const result = await trainT2Net({
       echoes, shape: { echoes: 4, slices: 1, height: size, width: size }, TE: [43, 67, 91, 115], t2Range: [1, 3000],
-      net: { blocks: 9, width: 32 }, loss: 'ssim', learningRate: 3e-4, steps: steps + 1, seed: 1, backend,
+      net: { blocks: 9, width: 32 }, loss: 'ssim', learningRate: 3e-4, steps: stepsFor(backend) + 1, seed: 1, backend,
     });
     const key = `${size}²`;
     baseline ??= {};
@@ -46,3 +48,4 @@ for (const backend of ['tensorflow', 'wasm', 'cpu']) {
 }
 console.log('');
 console.table(rows);
+for (const note of notes) console.log(`note — ${note}`);

@@ -72,7 +72,7 @@ export async function run(ctx: StageContext<FigureT2Params>): Promise<void> {
   const bars = evaluation.rows
     .filter((r) => r.slice === 'all')
     .map((r) => ({ group: r.region, series: r.method, value: r.rmse_t2_ms }));
-  await renderVegaLite(barChartSpec({ title: 'T2 RMSE against the truth (all slices)', data: bars, yTitle: 'T2 RMSE (ms)' }), join(reportsDir, 'fig2_rmse_bars'));
+  await renderVegaLite(barChartSpec({ title: 'T2 RMSE against the truth (all slices)', data: bars, yTitle: 'T2 RMSE (ms)', valueFormat: ',.3~r' }), join(reportsDir, 'fig2_rmse_bars'));
 
   copyFileSync(join(evalInput.dir, 'rmse.csv'), join(reportsDir, 'rmse.csv'));
   copyFileSync(join(evalInput.dir, 'rmse.md'), join(reportsDir, 'rmse.md'));
