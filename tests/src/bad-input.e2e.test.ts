@@ -35,16 +35,8 @@ test('pipeline errors are caught before anything runs', () => {
   ];
   for (const [text, pattern] of cases) {
     ws.write('pipelines/tiny.yaml', text);
-    for (const args of [['validate', 'tiny'], ['run', 'tiny']]) {
-      const r = ws.cli(args);
-      if (args[0] === 'run') {
-        // Nx reports the plugin's error in its own words; ours is the line that names file and field.
-        assert.notEqual(r.status, 0);
-        assert.match(r.stdout + r.stderr, pattern);
-      } else {
-        assertOneLineError(r, pattern);
-      }
-    }
+    // `run` validates the pipeline before it starts Nx, so both give the same one-line error.
+    for (const args of [['validate', 'tiny'], ['run', 'tiny']]) assertOneLineError(ws.cli(args), pattern);
   }
   assert.deepEqual(statuses(ws.root), [], 'no MLflow run was started');
   assert.ok(!existsSync(join(ws.root, 'artifacts')), 'nothing written');

@@ -57,7 +57,7 @@ export function loadPipeline(file: string, opts: { root: string; registry: KindR
   const abs = isAbsolute(file) ? file : resolve(opts.root, file);
   const display = relative(opts.root, abs) || abs;
   const name = basename(abs).replace(/\.ya?ml$/, '');
-  if (!ID.test(name)) throw new PipelineError(`pipeline name '${name}' (from the file name) ${'must be lower-case letters, digits and dashes'}`, { file: display });
+  if (!ID.test(name)) throw new PipelineError(`pipeline name '${name}' (from the file name) must be lower-case letters, digits and dashes`, { file: display });
   const source = readYamlSource(abs, display);
   const parsed = pipelineSchema.safeParse(source.value ?? {});
   if (!parsed.success) throw issueError(source, [], parsed.error.issues[0]!);
