@@ -2,6 +2,7 @@
  * Image losses between synthesised and measured echoes, as TensorFlow.js ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { gaussianWindow1d } from '@relaxomap/metrics';
 
 /** Loss names accepted by training: SSIM (the paper's T2/T2* setting), L1 (its MRF setting), MSE. */
 export type LossName = 'ssim' | 'l1' | 'mse';
@@ -18,15 +19,9 @@ export interface SsimTfOptions {
   K2?: number;
 }
 
+/** The same Gaussian window as the plain-JS reference SSIM, in float32 for the conv kernel. */
 function gaussian1d(size: number, sigma: number): Float32Array {
-  const g = new Float64Array(size);
-  const c = (size - 1) / 2;
-  let sum = 0;
-  for (let i = 0; i < size; i++) {
-    g[i] = Math.exp(-((i - c) ** 2) / (2 * sigma * sigma));
-    sum += g[i];
-  }
-  return Float32Array.from(g, (v) => v / sum);
+  return Float32Array.from(gaussianWindow1d(size, sigma));
 }
 
 /**
