@@ -16,6 +16,18 @@ function statuses(root: string): string[] {
   return readFileStore(join(root, 'mlruns')).experiments.flatMap((e) => e.runs.map((r) => `${r.runName}:${r.status}`)).sort();
 }
 
+/** Wait until the train stage's first complete checkpoint exists (latest.json is written last, atomically). */
+async function firstCheckpoint(root: string): Promise<void> {
+  const work = join(root, 'artifacts/tiny/.work/train');
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const dirs = existsSync(work) ? readdirSync(work).filter((d) => d.startsWith('checkpoint-')) : [];
+    if (dirs.length && existsSync(join(work, dirs[0]!, 'latest.json'))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail('no checkpoint within 120 s');
+}
+
 function assertOneLineError(r: { status: number | null; stderr: string }, pattern: RegExp): void {
   assert.notEqual(r.status, 0);
   const errors = r.stderr.split('\n').filter((l) => l.startsWith('relaxomap: error:'));
@@ -69,14 +81,7 @@ test('SIGTERM during training: run KILLED, no output, and the next run resumes f
   const ws = createWorkspace({ 'pipelines/tiny.yaml': tinyPipeline({ steps: 400 }) });
   assert.equal(ws.cli(['stage', 'pipelines/tiny.yaml', 'simulate']).status, 0);
   const child = ws.spawnCli(['stage', 'pipelines/tiny.yaml', 'train']);
-  const work = join(ws.root, 'artifacts/tiny/.work/train');
-  const deadline = Date.now() + 120_000;
-  // Wait for the first complete checkpoint (latest.json is written last, atomically), then kill.
-  while (Date.now() < deadline) {
-    const dirs = existsSync(work) ? readdirSync(work).filter((d) => d.startsWith('checkpoint-')) : [];
-    if (dirs.length && existsSync(join(work, dirs[0]!, 'latest.json'))) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await firstCheckpoint(ws.root);
   child.kill('SIGTERM');
   const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   assert.equal(code, 143);
@@ -86,5 +91,19 @@ test('SIGTERM during training: run KILLED, no output, and the next run resumes f
   const resumed = ws.cli(['stage', 'pipelines/tiny.yaml', 'train']);
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stderr, /resumed from checkpoint at step [1-9]\d*/);
+  assert.deepEqual(statuses(ws.root), ['simulate:FINISHED', 'train:FINISHED', 'train:KILLED']);
+});
+
+test('SIGKILL leaves a RUNNING run; the next run of that stage marks it KILLED', { timeout: 300_000 }, async () => {
+  const ws = createWorkspace({ 'pipelines/tiny.yaml': tinyPipeline({ steps: 400 }) });
+  assert.equal(ws.cli(['stage', 'pipelines/tiny.yaml', 'simulate']).status, 0);
+  const child = ws.spawnCli(['stage', 'pipelines/tiny.yaml', 'train']);
+  await firstCheckpoint(ws.root);
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('exit', r));
+  assert.deepEqual(statuses(ws.root), ['simulate:FINISHED', 'train:RUNNING'], 'nothing can mark a SIGKILLed run');
+  const next = ws.cli(['stage', 'pipelines/tiny.yaml', 'train']);
+  assert.equal(next.status, 0, next.stderr);
+  assert.match(next.stderr, /marked MLflow run [0-9a-f]{32} KILLED/);
   assert.deepEqual(statuses(ws.root), ['simulate:FINISHED', 'train:FINISHED', 'train:KILLED']);
 });

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { withAtomicDir } from '@relaxomap/array-io';
-import { createTracker, gitCommit, type Run } from '@relaxomap/tracking';
+import { createTracker, gitCommit, type Run, type Tracker } from '@relaxomap/tracking';
 import { PipelineError } from './errors.js';
 import { flattenParams } from './hash.js';
 import type { KindRegistry, StageContext, StageInput } from './kinds.js';
@@ -65,6 +66,7 @@ export async function runStage(opts: RunStageOptions): Promise<StageResult> {
 
   const tracker = createTracker({ trackingUri: opts.trackingUri, cwd: opts.root });
   const experimentId = await tracker.getOrCreateExperiment(pipeline.name);
+  await endOrphanedRuns(tracker, experimentId, stage.id, log);
   const commit = gitCommit(opts.root);
   const run = await tracker.createRun(experimentId, {
     runName: stage.id,
@@ -77,6 +79,9 @@ export async function runStage(opts: RunStageOptions): Promise<StageResult> {
       ...(stage.paramsFile ? { 'relaxomap.params_file': stage.paramsFile } : {}),
       ...(commit ? { 'mlflow.source.git.commit': commit } : {}),
       'mlflow.source.name': 'relaxomap',
+      // Who runs it, so a later run can tell a run whose process died (SIGKILL, power loss) from a live one.
+      'relaxomap.host': hostname(),
+      'relaxomap.pid': String(process.pid),
     },
   });
   const started = Date.now();
@@ -129,6 +134,30 @@ export async function runStage(opts: RunStageOptions): Promise<StageResult> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/**
+ * SIGKILL cannot be caught, so a stage killed that way leaves its run RUNNING. Before a stage starts,
+ * end as KILLED every RUNNING run of the same stage started on this host by a process that no longer
+ * exists (a live one, e.g. the same stage running in another terminal, is left alone).
+ */
+async function endOrphanedRuns(tracker: Tracker, experimentId: string, stage: string, log: (m: string) => void): Promise<void> {
+  const running = await tracker.searchRuns([experimentId], { filter: "attributes.status = 'RUNNING'" });
+  for (const run of running) {
+    const pid = Number(run.tags['relaxomap.pid']);
+    if (run.tags['relaxomap.stage'] !== stage || run.tags['relaxomap.host'] !== hostname() || !Number.isInteger(pid) || alive(pid)) continue;
+    await tracker.endRun(run.runId, 'KILLED');
+    log(`  marked MLflow run ${run.runId} KILLED: it was left RUNNING by process ${pid}, which no longer exists`);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

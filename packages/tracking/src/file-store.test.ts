@@ -114,6 +114,20 @@ describe('file store layout', () => {
     assert.throws(() => failed.endSync!('RUNNING' as never), /FINISHED, FAILED or KILLED/);
   });
 
+  it('ends a run left RUNNING by id (endRun), keeping its params and name', async () => {
+    const tracker = new FileStoreTracker(path.join(dir, 'mlruns'));
+    const expId = await tracker.getOrCreateExperiment('e');
+    const orphan = await tracker.createRun(expId, { runName: 'orphan' });
+    await orphan.logParams({ p: 1 });
+    assert.equal((await tracker.getRun(orphan.runId)).status, 'RUNNING');
+    await tracker.endRun(orphan.runId, 'KILLED');
+    const info = await tracker.getRun(orphan.runId);
+    assert.equal(info.status, 'KILLED');
+    assert.equal(info.runName, 'orphan');
+    assert.deepEqual(info.params, { p: '1' });
+    assert.ok(info.endTime !== null && info.endTime >= info.startTime);
+  });
+
   it('endSync works from a process exit handler', async () => {
     const index = pathToFileURL(path.join(here, 'index.js')).href;
     const root = path.join(dir, 'mlruns');

@@ -199,6 +199,11 @@ export class FileStoreTracker implements Tracker {
     return toRunInfo(readRunDir(runDir, experimentId));
   }
 
+  async endRun(runId: string, status: EndStatus): Promise<void> {
+    const { runDir, experimentId } = this.findRunDir(runId);
+    new FileRun(runDir, readRunDir(runDir, experimentId).meta).endSync(status);
+  }
+
   async searchRuns(experimentIds: string[], opts: SearchRunsOptions = {}): Promise<RunInfo[]> {
     const maxResults = opts.maxResults ?? LIMITS.defaultSearchResults;
     if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > LIMITS.maxSearchResults) {

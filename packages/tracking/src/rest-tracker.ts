@@ -97,6 +97,10 @@ export class RestTracker implements Tracker {
   async getRun(runId: string): Promise<RunInfo> {
     return runFromJson(await this.client.getRun(runId));
   }
+
+  async endRun(runId: string, status: EndStatus): Promise<void> {
+    await this.client.updateRun(runId, { status, end_time: Date.now() });
+  }
 }
 
 /** One run on a tracking server. */

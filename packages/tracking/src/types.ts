@@ -107,4 +107,6 @@ export interface Tracker {
   createRun(experimentId: string, opts: CreateRunOptions): Promise<Run>;
   searchRuns(experimentIds: string[], opts?: SearchRunsOptions): Promise<RunInfo[]>;
   getRun(runId: string): Promise<RunInfo>;
+  /** End a run by id, e.g. one left RUNNING by a process that was SIGKILLed (nothing could mark it). */
+  endRun(runId: string, status: EndStatus): Promise<void>;
 }
