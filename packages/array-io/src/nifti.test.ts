@@ -2,26 +2,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { PY, pythonHas, sharedData } from './fixtures.js';
 import { affineToQuaternion, quaternionToAffine } from './nifti-header.js';
 import { decodeNifti, encodeNifti, readNifti, writeNifti } from './nifti.js';
 import { readNpy } from './npy.js';
 
-function findRepoRoot(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'nx.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) return null;
-    dir = up;
-  }
-}
-const repoRoot = findRepoRoot();
-const sharedData = (repoRoot ? ['shared/data', '../shared/data', '../../shared/data'].map((p) => resolve(repoRoot, p)) : []).find((p) => existsSync(p)) ?? '/nonexistent';
-const PY = '/usr/bin/python3';
-const hasNibabel = existsSync(PY) && spawnSync(PY, ['-c', 'import nibabel'], { stdio: 'ignore' }).status === 0;
+const hasNibabel = pythonHas('nibabel');
 
 const tmp = mkdtempSync(join(tmpdir(), 'nifti-test-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -2,27 +2,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { PY, pythonHas, sharedData } from './fixtures.js';
 import { decodeNpy, encodeNpy, readNpy, writeNpy } from './npy.js';
 import type { NdArray } from './types.js';
 
-function findRepoRoot(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'nx.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) return null;
-    dir = up;
-  }
-}
-const repoRoot = findRepoRoot();
-// The shared data folder sits beside (or inside) the checkout, depending on the machine.
-const sharedData = (repoRoot ? ['shared/data', '../shared/data', '../../shared/data'].map((p) => resolve(repoRoot, p)) : []).find((p) => existsSync(p)) ?? '/nonexistent';
-const PY = '/usr/bin/python3';
-const hasNumpy = existsSync(PY) && spawnSync(PY, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+const hasNumpy = pythonHas('numpy');
 
 const tmp = mkdtempSync(join(tmpdir(), 'npy-test-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
