@@ -3,7 +3,6 @@
  * echoes → CNN → M0, T2 → M0·exp(−TE/T2) → loss against the input echoes. No truth is used.
  * Checkpoints go to the stage's work folder, keyed by params and input data, so a killed run resumes.
  */
-import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '@relaxomap/array-io';
@@ -23,9 +22,9 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
   ctx.log(`TensorFlow.js backend: ${backend.name}${backend.gpu ? ' (GPU)' : ''}${backend.note ? ` — ${backend.note}` : ''}`);
   await ctx.run.setTags({ 'relaxomap.backend': backend.name, 'relaxomap.gpu': String(backend.gpu) });
 
-  // The checkpoint must belong to these params AND this input: same params on new data must not resume.
-  const dataHash = createHash('sha256').update(new Uint8Array(series.echoes.buffer, series.echoes.byteOffset, series.echoes.byteLength)).digest('hex').slice(0, 16);
-  const checkpointDir = join(ctx.workDir, `checkpoint-${ctx.paramsHash}-${dataHash}`);
+  // One checkpoint folder per params; trainT2Net itself resumes only a checkpoint whose config hash
+  // (which includes the data's sha256) matches, so new data with the same params starts afresh.
+  const checkpointDir = join(ctx.workDir, `checkpoint-${ctx.paramsHash}`);
   const progress = ctx.progress(p.steps, 'training');
   // Loss is logged in batches, one request at a time (chained), so lines never interleave.
   let pending: { key: string; value: number; step: number }[] = [];
