@@ -32,6 +32,8 @@ export interface Evaluation {
   methods: string[];
 }
 
+const SSIM_WINDOW = 11;
+
 /** Pure: evaluate `estimates` against `truth` (maps (slice, y, x)) with tissue codes (0 bg, 1 CSF, 2 GM, 3 WM). */
 export function evaluateT2(truth: MapSet, tissue: Uint8Array, estimates: MapSet[], tissues: EvaluateT2Params['tissues']): Evaluation {
   const { slices, height, width } = truth.shape;
@@ -47,7 +49,8 @@ export function evaluateT2(truth: MapSet, tissue: Uint8Array, estimates: MapSet[
         if (voxels === 0) continue;
         let ssimT2: number | null = null;
         let ssimM0: number | null = null;
-        if (s >= 0 && region.key === 'brain') {
+        // SSIM needs a slice at least as large as its 11×11 window; smaller slices report none.
+        if (s >= 0 && region.key === 'brain' && width >= SSIM_WINDOW && height >= SSIM_WINDOW) {
           ssimT2 = sliceSsim(est.t2, truth.t2, mask, start, width, height);
           ssimM0 = sliceSsim(est.m0, truth.m0, mask, start, width, height);
         }
