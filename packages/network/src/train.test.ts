@@ -130,7 +130,7 @@ test('training leaks no tensors (with checkpoints and snapshots)', async () => {
   try {
     const before = tf.memory().numTensors;
     let snapshots = 0;
-    await trainT2Net(smallOptions(path.join(root, 'c'), { steps: 3, slicesPerStep: 2, loss: 'l1', snapshot: { every: 2, fn: () => snapshots++ } }));
+    await trainT2Net(smallOptions(path.join(root, 'c'), { steps: 3, slicesPerStep: 2, loss: 'l1', checks: { every: 2, fn: () => void snapshots++ } }));
     await trainT2Net(smallOptions(undefined, { steps: 2, loss: 'mse' }));
     assert.equal(tf.memory().numTensors, before);
     assert.equal(snapshots, 2); // after steps 2 and 3 (the last)

@@ -11,6 +11,7 @@ import { loadCheckpoint, saveCheckpoint, type NamedArray } from './checkpoint.js
 import { WeightAverage } from './ema.js';
 import { echoLoss, type LossName } from './losses.js';
 import { createT2Net, synthesize, type T2Net } from './model.js';
+import { blindSpotFill, type Check, type CheckMaps } from './stopping.js';
 
 /** Layout of the echo data: (echo, slice, y, x), C order. */
 export interface EchoShape {
@@ -20,18 +21,13 @@ export interface EchoShape {
   width: number;
 }
 
-/** A T2 map snapshot taken during training (see {@link TrainT2Options.snapshot}). */
-export interface T2Snapshot {
-  /** Completed steps. */
-  step: number;
-  /** Training wall time so far in ms (snapshot inference excluded). */
-  elapsedMs: number;
+/**
+ * Maps predicted during training (see {@link TrainT2Options.checks}); `elapsedMs` is training wall
+ * time (check inference excluded), `maps` M0 in data units and T2 in ms, (slice, y, x).
+ */
+export interface TrainCheck extends Check {
   /** Loss of the last step. */
   loss: number;
-  /** (slice, y, x), data units. */
-  m0: Float32Array;
-  /** (slice, y, x), ms. */
-  t2: Float32Array;
 }
 
 /** Options of {@link trainT2Net}. */
@@ -70,8 +66,19 @@ export interface TrainT2Options {
   checkpoint?: { dir: string; every: number };
   /** Called after every step. */
   onStep?: (info: { step: number; steps: number; loss: number; elapsedMs: number }) => void;
-  /** Every `every` steps (and after the last), run inference on all slices and pass the maps to `fn`. */
-  snapshot?: { every: number; fn: (s: T2Snapshot) => void };
+  /**
+   * Every `every` steps (and after the last), predict the maps of all slices (with the averaged
+   * weights when `emaDecay` is set) and pass them to `fn`; `fn` returning true stops training there
+   * (a stopping rule, see stopping.ts). With `heldOut`, the check also carries `blindMaps`.
+   */
+  checks?: { every: number; fn: (check: TrainCheck) => boolean | void };
+  /**
+   * Samples held out of training, (echo, slice, y, x), 1 = held out (see heldOutMask): excluded
+   * from the loss and replaced in the network's input by the mean of their kept neighbours
+   * ({@link blindSpotFill}), so that their prediction error measures generalisation (the held-out
+   * stopping rule).
+   */
+  heldOut?: Uint8Array;
   /** Stop early: the current step finishes, a checkpoint is saved, and the maps are returned. */
   signal?: AbortSignal;
   /**
@@ -94,9 +101,11 @@ export interface TrainT2Result {
   lossHistory: number[];
   /** Step the run resumed from (0 = fresh start). */
   resumedFrom: number;
-  /** Completed steps (= steps unless aborted). */
+  /** Completed steps (= steps unless aborted or stopped by a check). */
   stepsDone: number;
   aborted: boolean;
+  /** A check's `fn` returned true (a stopping rule decided) before `steps`. */
+  stopped: boolean;
   /** TensorFlow.js backend name. */
   backend: string;
   /** Mean wall time per step in this call, ms (first step excluded when there are more). */
@@ -152,8 +161,11 @@ function validate(o: TrainT2Options): void {
     throw new Error(`lrSchedule: expected 'constant' | 'cosine', got ${String(o.lrSchedule)}`);
   }
   if (o.emaDecay !== undefined && !(o.emaDecay > 0 && o.emaDecay < 1)) throw new Error(`emaDecay: must be in (0, 1), got ${o.emaDecay}`);
-  if (o.snapshot !== undefined && (!Number.isInteger(o.snapshot.every) || o.snapshot.every < 1)) {
-    throw new Error(`snapshot.every: must be a positive integer, got ${o.snapshot.every}`);
+  if (o.checks !== undefined && (!Number.isInteger(o.checks.every) || o.checks.every < 1)) {
+    throw new Error(`checks.every: must be a positive integer, got ${o.checks.every}`);
+  }
+  if (o.heldOut !== undefined && o.heldOut.length !== echoes * slices * height * width) {
+    throw new Error(`heldOut: length ${o.heldOut.length} is not echoes·slices·height·width = ${echoes * slices * height * width}`);
   }
 }
 
@@ -173,7 +185,7 @@ export function slicesOfStep(step: number, slicesPerStep: number, slices: number
 }
 
 /** Predict (M0, T2) for every slice, one slice at a time (bounded memory). */
-async function predictAll(net: T2Net, x: tf.Tensor4D, scale: number): Promise<{ m0: Float32Array; t2: Float32Array }> {
+async function predictAll(net: T2Net, x: tf.Tensor4D, scale: number): Promise<CheckMaps> {
   const [S, H, W] = x.shape;
   const m0 = new Float32Array(S * H * W);
   const t2 = new Float32Array(S * H * W);
@@ -230,15 +242,26 @@ export async function trainT2Net(opts: TrainT2Options): Promise<TrainT2Result> {
     lrSchedule: opts.lrSchedule ?? 'constant',
     // A schedule depends on the total, so only a constant rate can be extended by raising `steps`.
     scheduleSteps: opts.lrSchedule === 'cosine' ? opts.steps : null,
+    heldOut: opts.heldOut === undefined ? null : createHash('sha256').update(opts.heldOut).digest('hex').slice(0, 16),
   };
   const dataHash = createHash('sha256').update(Buffer.from(opts.echoes.buffer, opts.echoes.byteOffset, opts.echoes.byteLength)).digest('hex');
   const configHash = createHash('sha256').update(JSON.stringify({ ...config, dataHash })).digest('hex').slice(0, 16);
 
-  const x = tf.tensor4d(toNhwc(opts.echoes, shape, scale), [shape.slices, shape.height, shape.width, shape.echoes]);
+  const tensorOf = (data: Float32Array): tf.Tensor4D =>
+    tf.tensor4d(toNhwc(data, shape, scale), [shape.slices, shape.height, shape.width, shape.echoes]);
+  const x = tensorOf(opts.echoes);
+  // Training sees the blind-spot data (held-out voxels filled from their neighbours); 1 − mask
+  // weights the loss so that held-out voxels contribute neither error nor gradient.
+  const xTrain = opts.heldOut === undefined ? x : tensorOf(blindSpotFill(opts.echoes, shape, opts.heldOut));
+  const heldOut =
+    opts.heldOut === undefined
+      ? undefined
+      : tf.tensor4d(toNhwc(Float32Array.from(opts.heldOut), shape, 1), [shape.slices, shape.height, shape.width, shape.echoes]);
   const net = createT2Net({ echoes: shape.echoes, width: opts.net.width, blocks: opts.net.blocks, seed: opts.seed, t2Range: opts.t2Range });
   const adam = new Adam(net.variables, { learningRate: opts.learningRate });
   const ema = opts.emaDecay === undefined ? undefined : new WeightAverage(net.variables, opts.emaDecay);
-  const predict = () => (ema === undefined ? predictAll(net, x, scale) : ema.withAveraged(() => predictAll(net, x, scale)));
+  const withWeights = <T>(fn: () => Promise<T>): Promise<T> => (ema === undefined ? fn() : ema.withAveraged(fn));
+  const predict = (): Promise<CheckMaps> => withWeights(() => predictAll(net, x, scale));
   const vars = [...net.variables.values()];
   try {
     let lossHistory: number[] = [];
@@ -279,9 +302,12 @@ export async function trainT2Net(opts: TrainT2Options): Promise<TrainT2Result> {
       });
     };
 
-    const lossFn = (batch: tf.Tensor4D) => (): tf.Scalar => {
+    const lossFn = (batch: tf.Tensor4D, held: tf.Tensor4D | undefined) => (): tf.Scalar => {
       const { m0, t2 } = net.apply(batch);
-      return echoLoss(opts.loss, synthesize(m0, t2, opts.TE), batch);
+      let pred = synthesize(m0, t2, opts.TE);
+      // Held-out voxels: prediction := target there (constant), so no error and no gradient.
+      if (held !== undefined) pred = tf.add(tf.mul(pred, tf.sub(1, held)), tf.mul(batch, held));
+      return echoLoss(opts.loss, pred, batch);
     };
 
     let step = resumedFrom;
@@ -290,10 +316,14 @@ export async function trainT2Net(opts: TrainT2Options): Promise<TrainT2Result> {
     let firstStepMs = 0;
     let lastSaved = resumedFrom;
     const stepsThisCall = (): number => step - resumedFrom;
-    const snap = async (loss: number): Promise<void> => {
-      if (opts.snapshot === undefined) return;
-      const maps = await predict();
-      opts.snapshot.fn({ step, elapsedMs: trainMs, loss, ...maps });
+    let stopped = false;
+    const check = async (loss: number): Promise<void> => {
+      if (opts.checks === undefined) return;
+      const { maps, blindMaps } = await withWeights(async () => ({
+        maps: await predictAll(net, x, scale),
+        blindMaps: xTrain === x ? undefined : await predictAll(net, xTrain, scale),
+      }));
+      stopped = opts.checks.fn({ step, elapsedMs: trainMs, loss, maps, ...(blindMaps ? { blindMaps } : {}) }) === true;
     };
 
     while (step < opts.steps) {
@@ -303,11 +333,9 @@ export async function trainT2Net(opts: TrainT2Options): Promise<TrainT2Result> {
       }
       const t0 = performance.now();
       const lossTensor = tf.tidy(() => {
-        const batch =
-          slicesPerStep === shape.slices
-            ? x
-            : (tf.gather(x, tf.tensor1d(slicesOfStep(step, slicesPerStep, shape.slices), 'int32')) as tf.Tensor4D);
-        const { value, grads } = tf.variableGrads(lossFn(batch), vars);
+        const pick = (t: tf.Tensor4D): tf.Tensor4D =>
+          slicesPerStep === shape.slices ? t : (tf.gather(t, tf.tensor1d(slicesOfStep(step, slicesPerStep, shape.slices), 'int32')) as tf.Tensor4D);
+        const { value, grads } = tf.variableGrads(lossFn(pick(xTrain), heldOut && pick(heldOut)), vars);
         adam.apply(grads, lrFactor(step, opts.steps, opts.lrSchedule ?? 'constant'));
         ema?.update();
         return value;
@@ -325,16 +353,19 @@ export async function trainT2Net(opts: TrainT2Options): Promise<TrainT2Result> {
         await save(step);
         lastSaved = step;
       }
-      if (opts.snapshot !== undefined && (step % opts.snapshot.every === 0 || step === opts.steps)) await snap(loss);
+      if (opts.checks !== undefined && (step % opts.checks.every === 0 || step === opts.steps)) await check(loss);
       await yieldToEventLoop(); // lets an AbortSignal fired by a timer be seen
+      if (stopped) break;
     }
     if (opts.checkpoint !== undefined && step !== lastSaved) await save(step);
 
     const n = stepsThisCall();
     const stepMs = n === 0 ? 0 : n === 1 ? trainMs : (trainMs - firstStepMs) / (n - 1);
     const maps = await predict();
-    return { ...maps, lossHistory, resumedFrom, stepsDone: step, aborted, backend: info.name, stepMs };
+    return { ...maps, lossHistory, resumedFrom, stepsDone: step, aborted, stopped, backend: info.name, stepMs };
   } finally {
+    if (xTrain !== x) xTrain.dispose();
+    heldOut?.dispose();
     x.dispose();
     adam.dispose();
     ema?.dispose();

@@ -41,10 +41,10 @@ export interface LineChartOptions {
   height?: number;
 }
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 /** Shared look: light grid, no view frame, readable sizes at print scale. */
-const CHART_CONFIG = {
+export const CHART_CONFIG = {
   view: { stroke: null },
   axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', grid: true, gridColor: '#e6e6e6' },
   legend: { labelFontSize: 11, titleFontSize: 11, orient: 'top', title: null },

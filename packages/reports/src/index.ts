@@ -34,3 +34,4 @@ export {
 export { formatSignificant, tableMarkdown, writeTable, type TableOptions, type TableResult } from './tables.js';
 export { niceTicks, formatTicks } from './ticks.js';
 export { FONT_FAMILY, fontFiles } from './fonts.js';
+export { markedCurvesSpec, type MarkedCurvePanel, type MarkedCurvesOptions } from './curves.js';

@@ -115,8 +115,10 @@ async function main(argv: string[]): Promise<number> {
       for (const name of names) {
         const p = loadPipeline(pipelineFile(root, name), { root, registry });
         process.stdout.write(`✔ ${p.file}\n`);
+        const idWidth = Math.max(...p.stages.map((s) => s.id.length));
+        const kindWidth = Math.max(...p.stages.map((s) => s.kind.length));
         for (const s of p.stages) {
-          process.stdout.write(`  ${s.id.padEnd(12)} ${s.kind.padEnd(14)} params ${s.paramsHash}${s.needs.length ? `  needs ${s.needs.join(', ')}` : ''}\n`);
+          process.stdout.write(`  ${s.id.padEnd(idWidth)}  ${s.kind.padEnd(kindWidth)}  params ${s.paramsHash}${s.needs.length ? `  needs ${s.needs.join(', ')}` : ''}\n`);
         }
       }
       return 0;
@@ -128,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
         for (const s of p.stages) process.stdout.write(`  ${s.id} [${s.kind}]${s.needs.length ? ` ← ${s.needs.join(', ')}` : ''}\n`);
       }
       process.stdout.write('\nStage kinds:\n');
-      for (const k of registry.values()) process.stdout.write(`  ${k.kind.padEnd(14)} ${k.description}\n`);
+      for (const k of registry.values()) process.stdout.write(`  ${k.kind.padEnd(16)} ${k.description}\n`);
       return 0;
     }
   }

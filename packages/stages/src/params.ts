@@ -54,6 +54,29 @@ export const varproParams = z.strictObject({
 });
 export type VarproParams = z.output<typeof varproParams>;
 
+/**
+ * When a scan-specific training stops, judged from the scan alone (network/src/stopping.ts). The
+ * default rule and dof are the winners of the measurement in the network package README.
+ */
+export const stoppingParams = z
+  .strictObject({
+    /** discrepancy: stop when the echo residual reaches σ²(1 − dof/echoes), σ from the background; heldout: best held-out error; none: train all `steps`. */
+    rule: z.enum(['discrepancy', 'heldout', 'none']).default('discrepancy'),
+    /** Steps between checks (each costs about two forward passes over all slices). */
+    check_every: z.number().int().min(1).default(25),
+    /** Parameters per voxel the estimate may spend on the noise (0 = stop at σ², 2 = a voxel-wise fit). */
+    dof: z.number().min(0).max(3).default(1),
+    /** Fraction of the object's voxels with one echo (or all echoes) held out of the loss; 0 = none. */
+    held_out_fraction: z.number().min(0).lt(0.5).default(0.1),
+    held_out_unit: z.enum(['echo', 'voxel']).default('echo'),
+    /** Held-out rule: checks without improvement before it stops. */
+    patience: z.number().int().min(1).default(8),
+    /** Keep training to `steps` after the rule decided (studies that draw the whole curve); the maps are still the rule's. */
+    run_to_max: z.boolean().default(false),
+  })
+  .prefault({});
+export type StoppingParams = z.output<typeof stoppingParams>;
+
 export const trainT2Params = z.strictObject({
   network: z
     .strictObject({
@@ -73,6 +96,7 @@ export const trainT2Params = z.strictObject({
   checkpoint_every: z.number().int().min(1).default(50),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   TE_ms: teList.optional(),
+  stopping: stoppingParams,
 });
 export type TrainT2Params = z.output<typeof trainT2Params>;
 
@@ -90,3 +114,11 @@ export const figureT2Params = z.strictObject({
   upscale: z.number().int().min(1).max(8).default(3),
 });
 export type FigureT2Params = z.output<typeof figureT2Params>;
+
+export const reportStoppingParams = z.strictObject({
+  /** One entry per study: its label and the ids of its train-t2 and evaluate-t2 stages (both in needs). */
+  studies: z.array(z.strictObject({ label: z.string().min(1), train: z.string().min(1), evaluate: z.string().min(1) })).min(1),
+  /** Region of the curves (the table has every region). */
+  region: z.enum(['brain_no_csf', 'brain', 'wm', 'gm', 'csf']).default('brain_no_csf'),
+});
+export type ReportStoppingParams = z.output<typeof reportStoppingParams>;

@@ -57,6 +57,15 @@ export const kinds = [
     writesReports: true,
     module: () => import('./kinds/figure-t2.js'),
   }),
+  kind<p.ReportStoppingParams>({
+    kind: 'report-stopping',
+    description: 'stopping rules judged against the truth: RMSE-vs-time curves with each rule\'s step, per-tissue table',
+    params: p.reportStoppingParams,
+    uses: ['reports'],
+    externalDependencies: FIGURES,
+    writesReports: true,
+    module: () => import('./kinds/report-stopping.js'),
+  }),
 ];
 
 export const registry = createRegistry(kinds);

@@ -1,7 +1,10 @@
 /**
  * train-t2: the scan-specific unsupervised network (paper Fig. 1) trained on ONE subject's echoes:
- * echoes → CNN → M0, T2 → M0·exp(−TE/T2) → loss against the input echoes. No truth is used.
- * Checkpoints go to the stage's work folder, keyed by params and input data, so a killed run resumes.
+ * echoes → CNN → M0, T2 → M0·exp(−TE/T2) → loss against the input echoes. No truth is used to
+ * train or to stop: a stopping rule judged on the scan picks the step (common/stopping.ts); on a
+ * simulation the RMSE against the truth is only logged beside it (the oracle curve).
+ * Checkpoints go to the stage's work folder, keyed by params and input data, so a killed run resumes
+ * (the rules then start afresh from the resumed step).
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +13,7 @@ import { initBackend, trainT2Net } from '@relaxomap/network';
 import type { StageContext } from '@relaxomap/pipeline';
 import type { TrainT2Params } from '../params.js';
 import { echoTimesFor, readEchoSeries, requireInput, writeMapSet } from '../common/series.js';
+import { planStopping, readTruth } from '../common/stopping.js';
 
 const METRIC_BATCH = 25;
 
@@ -35,6 +39,7 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
     if (batch.length) logging = logging.then(() => ctx.run.logMetrics(batch));
     return logging;
   };
+  const stopping = planStopping(ctx, p.stopping, series, TE, p.seed, await readTruth(input), (metrics) => pending.push(...metrics));
   const result = await trainT2Net({
     echoes: series.echoes,
     shape: { echoes: TE.length, ...series.shape },
@@ -50,6 +55,8 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
     slicesPerStep: p.slices_per_step,
     checkpoint: { dir: checkpointDir, every: p.checkpoint_every },
     signal: ctx.signal,
+    ...(stopping.heldOut ? { heldOut: stopping.heldOut } : {}),
+    checks: { every: p.stopping.check_every, fn: stopping.onCheck },
     onStep: ({ step, steps, loss }) => {
       pending.push({ key: 'loss', value: loss, step });
       progress.update(step, `loss ${loss.toExponential(3)}`);
@@ -60,14 +67,29 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
   progress.finish(`loss ${result.lossHistory.at(-1)?.toExponential(3) ?? '—'}`);
   if (result.resumedFrom > 0) ctx.log(`resumed from checkpoint at step ${result.resumedFrom}`);
 
+  const elapsedMs = result.stepMs * (result.stepsDone - result.resumedFrom);
+  const { maps, record } = stopping.finish({ m0: result.m0, t2: result.t2, step: result.stepsDone, elapsedMs });
+  ctx.log(`maps of step ${record.output.step} (${record.rule_used} rule: ${record.output.reason})` +
+    (record.oracle ? `; oracle-best step ${record.oracle.step} (${record.oracle.region} T2 RMSE ${record.oracle.rmse_t2_ms.toFixed(1)} ms)` : ''));
   await writeMapSet(ctx.outDir, {
-    m0: result.m0, t2: result.t2, shape: series.shape, voxelMm: series.voxelMm, method: 'Network',
-    info: { backend: result.backend, steps: p.steps, ema_decay: p.ema_decay, loss: p.loss, blocks: p.network.blocks, width: p.network.width, step_ms: result.stepMs },
+    m0: maps.m0, t2: maps.t2, shape: series.shape, voxelMm: series.voxelMm, method: 'Network',
+    info: {
+      backend: result.backend, steps: p.steps, steps_done: result.stepsDone, ema_decay: p.ema_decay, loss: p.loss,
+      blocks: p.network.blocks, width: p.network.width, step_ms: result.stepMs,
+      stopping: { rule: record.rule_used, step: record.output.step, elapsed_s: record.output.elapsed_s, reason: record.output.reason },
+    },
   });
   await writeJsonAtomic(join(ctx.outDir, 'loss.json'), { loss: p.loss, history: result.lossHistory });
+  await writeJsonAtomic(join(ctx.outDir, 'stopping.json'), record);
+  await ctx.run.setTags({ 'relaxomap.stopping.rule': record.rule_used, ...(record.noise.ok ? { 'relaxomap.noise.model': record.noise.model } : {}), ...(record.fallback ? { 'relaxomap.stopping.fallback': record.fallback } : {}) });
   await ctx.run.logMetrics([
     { key: 'step_ms', value: result.stepMs },
     { key: 'final_loss', value: result.lossHistory.at(-1) ?? NaN },
+    { key: 'stopping.step', value: record.output.step },
+    { key: 'stopping.elapsed_s', value: record.output.elapsed_s },
+    ...Object.entries(record.choices).map(([rule, c]) => ({ key: `stopping.${rule}.step`, value: c.step })),
+    ...(record.noise.ok ? [{ key: 'noise.sigma', value: record.noise.sigma }, { key: 'noise.variance', value: record.noise.variance }] : []),
+    ...(record.oracle ? [{ key: 'oracle.best_step', value: record.oracle.step }, { key: 'oracle.best_rmse_t2', value: record.oracle.rmse_t2_ms }] : []),
   ]);
   rmSync(checkpointDir, { recursive: true, force: true });
 }

@@ -1,0 +1,205 @@
+/**
+ * Stopping without the truth, wired into a training stage: the noise estimate, the discrepancy and
+ * held-out rules of @relaxomap/network judged at every check, the oracle curve when the input is a
+ * simulation (RMSE against the truth; logged, never used to decide), and the record of it all
+ * (stopping.json + MLflow). The maths lives in @relaxomap/metrics (noise) and @relaxomap/network
+ * (rules); this module only decides which rule is active and records what happened.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readNpy } from '@relaxomap/array-io';
+import { estimateNoise, rmse, type NoiseEstimate } from '@relaxomap/metrics';
+import { discrepancyRule, heldOutMask, heldOutRule, type CheckMaps, type StoppingRule, type TrainCheck } from '@relaxomap/network';
+import type { StageContext, StageInput } from '@relaxomap/pipeline';
+import type { StoppingParams } from '../params.js';
+import { regionMask, regionsFor } from './regions.js';
+import type { EchoSeries } from './series.js';
+
+export type RuleName = StoppingParams['rule'];
+
+/** One row of the training curve. */
+export interface CheckRecord {
+  step: number;
+  elapsed_s: number;
+  loss: number;
+  /** Mean squared echo residual over the object (discrepancy rule's quantity), and its ratio to σ². */
+  residual_mse: number | null;
+  residual_ratio: number | null;
+  /** Mean squared error of the held-out echoes (held-out rule's quantity), and its ratio to σ². */
+  heldout_mse: number | null;
+  heldout_ratio: number | null;
+  /** T2 RMSE (ms) against the truth per region key: simulations only. */
+  oracle_rmse_t2?: Record<string, number>;
+}
+
+export interface RuleChoice {
+  step: number;
+  elapsed_s: number;
+  /** False when training ended before the rule decided (its choice is then the last / best check). */
+  decided: boolean;
+}
+
+/** stopping.json: what the stage decided and why. */
+export interface StoppingRecord {
+  /** The rule asked for in the params. */
+  rule: RuleName;
+  /** The rule that chose the returned maps (differs from `rule` after a fallback). */
+  rule_used: RuleName;
+  fallback?: string;
+  noise: { ok: true; variance: number; sigma: number; model: string; background_voxels: number } | { ok: false; reason: string };
+  discrepancy_target_ratio: number | null;
+  /** Step whose maps were returned, and why. */
+  output: { step: number; elapsed_s: number; reason: string };
+  choices: Partial<Record<'discrepancy' | 'heldout', RuleChoice>>;
+  /** Best check by T2 RMSE excluding CSF (or in the brain when there is no CSF): simulations only. */
+  oracle?: { step: number; elapsed_s: number; region: string; rmse_t2_ms: number };
+  checks: CheckRecord[];
+}
+
+/** Truth of a simulation input (T2 map and tissue codes), or undefined for a real scan. */
+export async function readTruth(input: StageInput): Promise<{ t2: Float32Array; tissue: Uint8Array } | undefined> {
+  if (input.kind !== 'simulate-t2' || !existsSync(join(input.dir, 'tissue.npy'))) return undefined;
+  const t2 = (await readNpy(join(input.dir, 't2.npy'))).data as Float32Array;
+  const tissue = (await readNpy(join(input.dir, 'tissue.npy'))).data as Uint8Array;
+  return { t2, tissue };
+}
+
+export interface StoppingPlan {
+  /** Samples to hold out of training (undefined when held_out_fraction is 0). */
+  heldOut: Uint8Array | undefined;
+  /** The check callback for trainT2Net: returns true when training should stop here. */
+  onCheck(check: TrainCheck): boolean;
+  /** After training: the maps to return and the record. */
+  finish(final: CheckMaps & { step: number; elapsedMs: number }): { maps: CheckMaps; record: StoppingRecord };
+}
+
+const ORACLE_REGIONS = regionsFor(['WM', 'GM', 'CSF']);
+
+/**
+ * Set up the rules for one training run. The noise is estimated from the scan's background; with
+ * none, the discrepancy rule cannot run and the held-out rule takes over (said in the log, the
+ * MLflow tags and stopping.json) — never a silent fixed step count.
+ */
+export function planStopping(
+  ctx: StageContext<unknown>,
+  p: StoppingParams,
+  series: EchoSeries,
+  TE: readonly number[],
+  seed: number,
+  truth: { t2: Float32Array; tissue: Uint8Array } | undefined,
+  logMetrics: (metrics: { key: string; value: number; step: number }[]) => void,
+): StoppingPlan {
+  const { slices, height, width } = series.shape;
+  const n = slices * height * width;
+  const E = TE.length;
+  const noise = estimateNoise(series.echoes, { echoes: E, slices, height, width });
+  const heldOut =
+    p.held_out_fraction > 0
+      ? heldOutMask({ voxels: n, echoes: E, fraction: p.held_out_fraction, seed: seed * 104729 + 7, unit: p.held_out_unit, ...(noise.ok ? { within: noise.object } : {}) })
+      : undefined;
+
+  let ruleUsed: RuleName = p.rule;
+  let fallback: string | undefined;
+  if (!noise.ok) {
+    ctx.log(`noise estimate: none — ${noise.reason}`);
+    if (p.rule === 'discrepancy') {
+      if (heldOut === undefined) throw ctx.paramError('stopping.held_out_fraction', `is 0, but ${noise.reason}, so the discrepancy rule cannot run and the held-out rule would take over; set a fraction > 0`);
+      ruleUsed = 'heldout';
+      fallback = `discrepancy rule impossible (${noise.reason}): using the held-out rule`;
+      ctx.log(fallback);
+    }
+  } else {
+    ctx.log(`noise estimate: σ = ${noise.sigma.toPrecision(4)} (σ² = ${noise.variance.toPrecision(4)}, ${noise.model} background, ${noise.voxels} voxels)`);
+  }
+  if (ruleUsed === 'heldout' && heldOut === undefined) throw ctx.paramError('stopping.held_out_fraction', 'must be > 0 for the held-out rule');
+
+  const rules: StoppingRule[] = [];
+  let discrepancyTargetRatio: number | null = null;
+  if (noise.ok) {
+    // Judge the object's voxels only (the model does not describe air), without held-out samples.
+    const mask = new Uint8Array(E * n);
+    for (let e = 0; e < E; e++) for (let i = 0; i < n; i++) mask[e * n + i] = noise.object[i]! && !(heldOut && heldOut[e * n + i]) ? 1 : 0;
+    const rule = discrepancyRule({ echoes: series.echoes, TE, mask, noiseVariance: noise.variance, dof: p.dof });
+    discrepancyTargetRatio = 1 - p.dof / E;
+    rules.push(rule);
+  }
+  if (heldOut !== undefined) rules.push(heldOutRule({ echoes: series.echoes, TE, heldOut, patience: p.patience }));
+  const active = ruleUsed === 'none' ? undefined : rules.find((r) => r.name === ruleUsed);
+
+  const masks = truth === undefined ? undefined : ORACLE_REGIONS.map((r) => ({ key: r.key, mask: regionMask(truth.tissue, r) }));
+  const checks: CheckRecord[] = [];
+  const variance = noise.ok ? noise.variance : NaN;
+
+  const onCheck = (check: TrainCheck): boolean => {
+    const values = new Map<string, number>();
+    for (const rule of rules) {
+      rule.observe(check);
+      values.set(rule.name, rule.history.at(-1)!.value);
+    }
+    const ratio = (v: number | undefined): number | null => (v === undefined || !noise.ok ? null : v / variance);
+    const record: CheckRecord = {
+      step: check.step,
+      elapsed_s: check.elapsedMs / 1000,
+      loss: check.loss,
+      residual_mse: values.get('discrepancy') ?? null,
+      residual_ratio: ratio(values.get('discrepancy')),
+      heldout_mse: values.get('heldout') ?? null,
+      heldout_ratio: ratio(values.get('heldout')),
+    };
+    if (masks !== undefined) record.oracle_rmse_t2 = Object.fromEntries(masks.map(({ key, mask }) => [key, rmse(check.maps.t2, truth!.t2, mask)]));
+    checks.push(record);
+    const metrics = [
+      { key: 'check.elapsed_s', value: record.elapsed_s, step: check.step },
+      ...(record.residual_ratio !== null ? [{ key: 'check.residual_ratio', value: record.residual_ratio, step: check.step }] : []),
+      ...(record.heldout_mse !== null ? [{ key: 'check.heldout_mse', value: record.heldout_mse, step: check.step }] : []),
+      ...Object.entries(record.oracle_rmse_t2 ?? {}).map(([k, value]) => ({ key: `oracle.rmse_t2.${k}`, value, step: check.step })),
+    ];
+    logMetrics(metrics);
+    return active !== undefined && active.decided && !p.run_to_max;
+  };
+
+  const finish: StoppingPlan['finish'] = (final) => {
+    const choices: StoppingRecord['choices'] = {};
+    for (const rule of rules) {
+      if (rule.choice) choices[rule.name] = { step: rule.choice.step, elapsed_s: rule.choice.elapsedMs / 1000, decided: rule.decided };
+    }
+    let maps: CheckMaps = { m0: final.m0, t2: final.t2 };
+    let output: StoppingRecord['output'] = { step: final.step, elapsed_s: final.elapsedMs / 1000, reason: `rule 'none': the last step` };
+    if (active?.choice !== undefined) {
+      maps = active.choice.maps;
+      output = {
+        step: active.choice.step,
+        elapsed_s: active.choice.elapsedMs / 1000,
+        reason: active.decided
+          ? active.name === 'discrepancy'
+            ? `echo residual reached ${discrepancyTargetRatio!.toFixed(3)}·σ²`
+            : `held-out error minimal (no improvement in the next ${p.patience} checks)`
+          : `the ${active.name} rule had not decided by the last step (${final.step}): its ${active.name === 'heldout' ? 'best' : 'last'} check`,
+      };
+    }
+    let oracle: StoppingRecord['oracle'];
+    if (checks.length && checks[0]!.oracle_rmse_t2) {
+      const region = Number.isFinite(checks[0]!.oracle_rmse_t2.brain_no_csf) ? 'brain_no_csf' : 'brain';
+      const best = checks.reduce((a, b) => (b.oracle_rmse_t2![region]! < a.oracle_rmse_t2![region]! ? b : a));
+      oracle = { step: best.step, elapsed_s: best.elapsed_s, region, rmse_t2_ms: best.oracle_rmse_t2![region]! };
+    }
+    const record: StoppingRecord = {
+      rule: p.rule,
+      rule_used: ruleUsed,
+      ...(fallback ? { fallback } : {}),
+      noise: noise.ok ? noiseSummary(noise) : { ok: false, reason: noise.reason },
+      discrepancy_target_ratio: discrepancyTargetRatio,
+      output,
+      choices,
+      ...(oracle ? { oracle } : {}),
+      checks,
+    };
+    return { maps, record };
+  };
+
+  return { heldOut, onCheck, finish };
+}
+
+function noiseSummary(n: NoiseEstimate): StoppingRecord['noise'] {
+  return { ok: true, variance: n.variance, sigma: n.sigma, model: n.model, background_voxels: n.voxels };
+}
