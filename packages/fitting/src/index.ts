@@ -10,3 +10,5 @@ export { DEFAULT_GRID_SIZE } from './plan.js';
 export { logLinearMonoExp } from './logLinear.js';
 export { benchmarkVarpro } from './benchmark.js';
 export type { BenchmarkShape, VarproBenchmark } from './benchmark.js';
+export { matchDictionary, matchTimeSeries } from './dictionary-match.js';
+export type { DictionaryMatchResult, DictionaryMatchOptions } from './dictionary-match.js';
