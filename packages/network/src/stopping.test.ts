@@ -52,7 +52,7 @@ test('discrepancy rule stops at the first check whose residual reaches the targe
     TE.forEach((te) => truth.m0.forEach((m, i) => (sum += (o * m * Math.exp(-te / truth.t2[i]!) - 0.05) ** 2)));
     return sum / (TE.length * truth.m0.length);
   });
-  const rule = discrepancyRule({ echoes: noisy, TE, noiseVariance: 0.0025, dof: 0.5 });
+  const rule = discrepancyRule({ residual: (m) => echoResidual(m, noisy, TE), channels: TE.length, noiseVariance: 0.0025, dof: 0.5 });
   const target = 0.0025 * (1 - 0.5 / 4);
   const first = residuals.findIndex((r) => r <= target);
   assert.ok(first > 0, `residuals ${residuals}`); // the case is not trivial
@@ -65,7 +65,7 @@ test('discrepancy rule stops at the first check whose residual reaches the targe
 });
 
 test('discrepancy rule never reached: not decided, choice = the last check', () => {
-  const rule = discrepancyRule({ echoes: echoesOf(truth, 0.05), TE, noiseVariance: 0.0001, dof: 0 });
+  const rule = discrepancyRule({ residual: (m) => echoResidual(m, echoesOf(truth, 0.05), TE), channels: TE.length, noiseVariance: 0.0001, dof: 0 });
   runChecks(rule, [0.5, 0.3]);
   assert.equal(rule.decided, false);
   assert.equal(rule.choice!.step, 20);
@@ -73,7 +73,7 @@ test('discrepancy rule never reached: not decided, choice = the last check', () 
 
 test('held-out rule keeps the best check and stops after `patience` checks without improvement', () => {
   const data = echoesOf(truth);
-  const rule = heldOutRule({ echoes: data, TE, heldOut: Uint8Array.from([1, 1, 0, 1]), patience: 2 });
+  const rule = heldOutRule({ error: (m) => echoResidual(m, data, TE, Uint8Array.from([1, 1, 0, 1])), patience: 2 });
   // error falls to 0 at check 3 (step 30) and rises again
   const stoppedAt = runChecks(rule, [0.3, 0.1, 0, 0.1, 0.2, 0.3], true);
   assert.equal(rule.choice!.step, 30);

@@ -24,31 +24,34 @@ export interface CheckMaps {
   t2: Float32Array;
 }
 
-/** What a rule sees at each check. */
-export interface Check {
+/**
+ * What a rule sees at each check. `M` is the network's output maps: (M0, T2) for relaxometry,
+ * subspace coefficient maps for MRF — any object whose Float32Array fields are the maps.
+ */
+export interface Check<M = CheckMaps> {
   step: number;
   /** Training wall time so far, ms. */
   elapsedMs: number;
   /** Predicted from the full data: the maps a stop here would return. */
-  maps: CheckMaps;
-  /** Predicted from the blind-spot input (present when training holds voxels out). */
-  blindMaps?: CheckMaps;
+  maps: M;
+  /** Predicted from the blind-spot input (present when training holds samples out). */
+  blindMaps?: M;
 }
 
 /** The step a rule chose, with the maps of that step and the value it judged by. */
-export interface Choice {
+export interface Choice<M = CheckMaps> {
   step: number;
   elapsedMs: number;
   value: number;
-  maps: CheckMaps;
+  maps: M;
 }
 
-export interface StoppingRule {
+export interface StoppingRule<M = CheckMaps> {
   readonly name: 'discrepancy' | 'heldout';
   /** Record one check; returns true once the rule has made its choice (training may stop). */
-  observe(check: Check): boolean;
+  observe(check: Check<M>): boolean;
   /** The chosen (or, before the decision, best-so-far) check; undefined before the first check. */
-  readonly choice: Choice | undefined;
+  readonly choice: Choice<M> | undefined;
   /** Whether the rule has decided (false: it was still waiting when training ended). */
   readonly decided: boolean;
   /** The monitored value at every check (for curves and MLflow). */
@@ -85,35 +88,39 @@ export function echoResidual(maps: CheckMaps, echoes: ArrayLike<number>, TE: rea
 }
 
 /**
- * Residual level at which the discrepancy rule stops, σ²·(1 − dof/E) for E echoes.
+ * Residual level at which the discrepancy rule stops, σ²·(1 − dof/E) for E data channels per
+ * voxel (echoes; for MRF the real and imaginary parts of the subspace coefficients).
  *
  * dof is the number of parameters per voxel the estimate is allowed to spend on the noise. A
  * voxel-wise least-squares fit of (M0, T2) spends 2 (its residual has expectation σ²·(E − 2)/E); the
  * truth spends 0 (residual σ²). A spatially regularised estimate lies in between; `dof` is the
  * calibrated point (measured on the T2 simulation at three noise levels, see the package README).
  */
-export function discrepancyTarget(noiseVariance: number, echoes: number, dof: number): number {
+export function discrepancyTarget(noiseVariance: number, channels: number, dof: number): number {
   if (!(noiseVariance > 0)) throw new Error(`noiseVariance: must be > 0, got ${noiseVariance}`);
-  if (!(dof >= 0 && dof < echoes)) throw new Error(`dof: must be in [0, ${echoes}), got ${dof}`);
-  return noiseVariance * (1 - dof / echoes);
+  if (!(dof >= 0 && dof < channels)) throw new Error(`dof: must be in [0, ${channels}), got ${dof}`);
+  return noiseVariance * (1 - dof / channels);
 }
 
-/** See the module comment. `mask`: the voxels judged (the object, without held-out voxels). */
-export function discrepancyRule(opts: {
-  echoes: ArrayLike<number>;
-  TE: readonly number[];
-  mask?: Uint8Array;
+/**
+ * See the module comment. `residual(maps)`: the mean squared data residual of the maps over the
+ * samples judged (the object, without held-out samples), e.g. {@link echoResidual} for T2;
+ * `channels`: data values per voxel (echoes).
+ */
+export function discrepancyRule<M = CheckMaps>(opts: {
+  residual: (maps: M) => number;
+  channels: number;
   noiseVariance: number;
   dof: number;
-}): StoppingRule {
-  const target = discrepancyTarget(opts.noiseVariance, opts.TE.length, opts.dof);
+}): StoppingRule<M> {
+  const target = discrepancyTarget(opts.noiseVariance, opts.channels, opts.dof);
   const history: { step: number; value: number }[] = [];
-  let choice: Choice | undefined;
+  let choice: Choice<M> | undefined;
   let decided = false;
   return {
     name: 'discrepancy',
     observe(check) {
-      const value = echoResidual(check.maps, opts.echoes, opts.TE, opts.mask);
+      const value = opts.residual(check.maps);
       history.push({ step: check.step, value });
       if (decided) return true;
       choice = { step: check.step, elapsedMs: check.elapsedMs, value, maps: copyMaps(check.maps) };
@@ -130,18 +137,21 @@ export function discrepancyRule(opts: {
   };
 }
 
-/** See the module comment. Needs checks with `blindMaps`. */
-export function heldOutRule(opts: { echoes: ArrayLike<number>; TE: readonly number[]; heldOut: Uint8Array; patience: number }): StoppingRule {
+/**
+ * See the module comment. Needs checks with `blindMaps`; `error(blindMaps)`: their mean squared
+ * error on the held-out samples (e.g. {@link echoResidual} with the held-out mask).
+ */
+export function heldOutRule<M = CheckMaps>(opts: { error: (blindMaps: M) => number; patience: number }): StoppingRule<M> {
   if (!Number.isInteger(opts.patience) || opts.patience < 1) throw new Error(`patience: must be an integer ≥ 1, got ${opts.patience}`);
   const history: { step: number; value: number }[] = [];
-  let choice: Choice | undefined;
+  let choice: Choice<M> | undefined;
   let sinceBest = 0;
   let decided = false;
   return {
     name: 'heldout',
     observe(check) {
       if (check.blindMaps === undefined) throw new Error('heldout rule: the check has no blind-spot maps (train with heldOut voxels)');
-      const value = echoResidual(check.blindMaps, opts.echoes, opts.TE, opts.heldOut);
+      const value = opts.error(check.blindMaps);
       history.push({ step: check.step, value });
       if (decided) return true;
       if (choice === undefined || value < choice.value) {
@@ -163,8 +173,9 @@ export function heldOutRule(opts: { echoes: ArrayLike<number>; TE: readonly numb
   };
 }
 
-function copyMaps(m: CheckMaps): CheckMaps {
-  return { m0: new Float32Array(m.m0), t2: new Float32Array(m.t2) };
+/** A copy of the maps (their typed-array fields copied): a choice must not alias buffers the caller reuses. */
+function copyMaps<M>(m: M): M {
+  return Object.fromEntries(Object.entries(m as object).map(([k, v]) => [k, ArrayBuffer.isView(v) ? (v as Float32Array).slice() : v])) as M;
 }
 
 /**

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpy } from '@relaxomap/array-io';
 import { estimateNoise, rmse, type NoiseEstimate } from '@relaxomap/metrics';
-import { discrepancyRule, heldOutMask, heldOutRule, type CheckMaps, type StoppingRule, type TrainCheck } from '@relaxomap/network';
+import { discrepancyRule, echoResidual, heldOutMask, heldOutRule, type CheckMaps, type StoppingRule, type TrainCheck } from '@relaxomap/network';
 import type { StageContext, StageInput } from '@relaxomap/pipeline';
 import type { StoppingParams } from '../params.js';
 import { regionMask, regionsFor } from './regions.js';
@@ -119,11 +119,11 @@ export function planStopping(
     // Judge the object's voxels only (the model does not describe air), without held-out samples.
     const mask = new Uint8Array(E * n);
     for (let e = 0; e < E; e++) for (let i = 0; i < n; i++) mask[e * n + i] = noise.object[i]! && !(heldOut && heldOut[e * n + i]) ? 1 : 0;
-    const rule = discrepancyRule({ echoes: series.echoes, TE, mask, noiseVariance: noise.variance, dof: p.dof });
+    const rule = discrepancyRule({ residual: (maps) => echoResidual(maps, series.echoes, TE, mask), channels: E, noiseVariance: noise.variance, dof: p.dof });
     discrepancyTargetRatio = 1 - p.dof / E;
     rules.push(rule);
   }
-  if (heldOut !== undefined) rules.push(heldOutRule({ echoes: series.echoes, TE, heldOut, patience: p.patience }));
+  if (heldOut !== undefined) rules.push(heldOutRule({ error: (maps) => echoResidual(maps, series.echoes, TE, heldOut), patience: p.patience }));
   const active = ruleUsed === 'none' ? undefined : rules.find((r) => r.name === ruleUsed);
 
   const masks = truth === undefined ? undefined : ORACLE_REGIONS.map((r) => ({ key: r.key, mask: regionMask(truth.tissue, r) }));
