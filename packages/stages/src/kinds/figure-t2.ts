@@ -91,8 +91,10 @@ export function summaryMarkdown(pipeline: string, evaluation: Evaluation, estima
   for (const est of estimates) {
     const info = est.info ?? {};
     if (est.method === 'Network') {
-      lines.push(`Network: ${info.blocks} residual blocks, width ${info.width}, ${String(info.loss).toUpperCase()} loss, ${info.steps} steps` +
-        `${info.ema_decay ? `, weight average (EMA ${info.ema_decay})` : ''}, TensorFlow.js backend ${info.backend} (${Number(info.step_ms).toFixed(0)} ms/step).`, '');
+      const stop = info.stopping as { rule: string; step: number; elapsed_s: number; reason: string } | undefined;
+      lines.push(`Network: ${info.blocks} residual blocks, width ${info.width}, ${String(info.loss).toUpperCase()} loss` +
+        `${info.ema_decay ? `, weight average (EMA ${info.ema_decay})` : ''}, TensorFlow.js backend ${info.backend} (${Number(info.step_ms).toFixed(0)} ms/step).` +
+        (stop ? ` Maps of step ${stop.step} of ${info.steps_done ?? info.steps} (${stop.elapsed_s.toFixed(0)} s of training), chosen by the ${stop.rule} rule: ${stop.reason}.` : ` ${info.steps} steps.`), '');
     }
   }
   for (const [method, r] of Object.entries(evaluation.ratios)) {
