@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { PipelineError, type StageContext } from '@relaxomap/pipeline';
 import { createRng, synthesizeEchoes } from '@relaxomap/physics';
 import { stoppingParams } from '../params.js';
-import { planStopping } from './stopping.js';
+import { echoResidual, type CheckMaps } from '@relaxomap/network';
+import { planStopping, t2Oracle } from './stopping.js';
 import type { EchoSeries } from './series.js';
 
 const TE = [40, 60, 80, 100];
@@ -30,6 +31,17 @@ function scan(radius: number, sigma: number) {
   return { series, truth: { t2, tissue }, maps: { m0, t2 } };
 }
 
+/** The T2 study's stopping data, as train-t2 builds it. */
+function study(series: EchoSeries, truth?: { t2: Float32Array; tissue: Uint8Array }) {
+  return {
+    data: series.echoes,
+    shape: { channels: TE.length, ...series.shape },
+    residual: (maps: CheckMaps, mask: Uint8Array) => echoResidual(maps, series.echoes, TE, mask),
+    ...(truth ? { oracle: t2Oracle(truth), oracleKey: 'brain_no_csf' } : {}),
+    seed: 1,
+  };
+}
+
 function context() {
   const logs: string[] = [];
   const ctx = {
@@ -43,32 +55,32 @@ test('with a background: σ estimated, the discrepancy rule judges, the oracle R
   const { series, truth, maps } = scan(16, 0.02);
   const { ctx, logs } = context();
   const metrics: { key: string }[] = [];
-  const plan = planStopping(ctx, stoppingParams.parse({ dof: 1 }), series, TE, 1, truth, (m) => void metrics.push(...m));
+  const plan = planStopping(ctx, stoppingParams.parse({ dof: 1 }), study(series, truth), (m) => void metrics.push(...m));
   assert.ok(plan.heldOut !== undefined);
   assert.match(logs.join('\n'), /noise estimate: σ = 0\.0/);
   // At the truth the residual is the noise alone: ratio ≈ 1 > the target 0.75 → no stop.
   const stop = plan.onCheck({ step: 25, elapsedMs: 1000, loss: 0.1, maps, blindMaps: maps });
   assert.equal(stop, false);
-  const { record } = plan.finish({ ...maps, step: 50, elapsedMs: 2000 });
+  const { record } = plan.finish({ maps, step: 50, elapsedMs: 2000 });
   assert.equal(record.rule_used, 'discrepancy');
   assert.ok(record.noise.ok && Math.abs(record.noise.sigma / 0.02 - 1) < 0.05);
   const c = record.checks[0]!;
   assert.ok(Math.abs(c.residual_ratio! - 1) < 0.1, `residual ratio ${c.residual_ratio}`);
-  assert.equal(c.oracle_rmse_t2!.wm, 0);
+  assert.equal(c.oracle_rmse!.wm, 0);
   assert.equal(record.choices.discrepancy!.decided, false);
-  assert.ok(metrics.some((m) => m.key === 'check.residual_ratio') && metrics.some((m) => m.key === 'oracle.rmse_t2.wm'));
+  assert.ok(metrics.some((m) => m.key === 'check.residual_ratio') && metrics.some((m) => m.key === 'oracle.rmse.wm'));
 });
 
 test('no background: a clear message, and the held-out rule takes over (never a fixed step count)', () => {
   const { series, maps } = scan(40, 0.02);
   const { ctx, logs } = context();
-  const plan = planStopping(ctx, stoppingParams.parse({ patience: 1 }), series, TE, 1, undefined, () => {});
+  const plan = planStopping(ctx, stoppingParams.parse({ patience: 1 }), study(series), () => {});
   assert.match(logs.join('\n'), /no background region to estimate the noise from/);
   assert.match(logs.join('\n'), /using the held-out rule/);
   const worse = { m0: maps.m0.map((v) => v * 1.2), t2: maps.t2 };
   assert.equal(plan.onCheck({ step: 25, elapsedMs: 1, loss: 1, maps, blindMaps: maps }), false);
   assert.equal(plan.onCheck({ step: 50, elapsedMs: 2, loss: 1, maps: worse, blindMaps: worse }), true); // patience 1
-  const { record, maps: chosen } = plan.finish({ ...worse, step: 50, elapsedMs: 2 });
+  const { record, maps: chosen } = plan.finish({ maps: worse, step: 50, elapsedMs: 2 });
   assert.equal(record.rule, 'discrepancy');
   assert.equal(record.rule_used, 'heldout');
   assert.match(record.fallback!, /no background region/);
@@ -79,5 +91,5 @@ test('no background: a clear message, and the held-out rule takes over (never a 
 test('no background and no held-out voxels: an error naming the param', () => {
   const { series } = scan(40, 0.02);
   const { ctx } = context();
-  assert.throws(() => planStopping(ctx, stoppingParams.parse({ held_out_fraction: 0 }), series, TE, 1, undefined, () => {}), /held_out_fraction/);
+  assert.throws(() => planStopping(ctx, stoppingParams.parse({ held_out_fraction: 0 }), study(series), () => {}), /held_out_fraction/);
 });

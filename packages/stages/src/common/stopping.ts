@@ -3,17 +3,19 @@
  * held-out rules of @relaxomap/network judged at every check, the oracle curve when the input is a
  * simulation (RMSE against the truth; logged, never used to decide), and the record of it all
  * (stopping.json + MLflow). The maths lives in @relaxomap/metrics (noise) and @relaxomap/network
- * (rules); this module only decides which rule is active and records what happened.
+ * (rules); this module only decides which rule is active and records what happened. It is the same
+ * for every study: the T2 network (maps M0, T2; data = echoes) and the MRF network (maps = subspace
+ * coefficients; data = their real and imaginary channels) differ only in the residual and oracle
+ * functions they pass.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpy } from '@relaxomap/array-io';
 import { estimateNoise, rmse, type NoiseEstimate } from '@relaxomap/metrics';
-import { discrepancyRule, echoResidual, heldOutMask, heldOutRule, type CheckMaps, type StoppingRule, type TrainCheck } from '@relaxomap/network';
+import { discrepancyRule, heldOutMask, heldOutRule, type Check, type CheckMaps, type StoppingRule } from '@relaxomap/network';
 import type { StageContext, StageInput } from '@relaxomap/pipeline';
 import type { StoppingParams } from '../params.js';
 import { regionMask, regionsFor } from './regions.js';
-import type { EchoSeries } from './series.js';
 
 export type RuleName = StoppingParams['rule'];
 
@@ -28,8 +30,8 @@ export interface CheckRecord {
   /** Mean squared error of the held-out echoes (held-out rule's quantity), and its ratio to σ². */
   heldout_mse: number | null;
   heldout_ratio: number | null;
-  /** T2 RMSE (ms) against the truth per region key: simulations only. */
-  oracle_rmse_t2?: Record<string, number>;
+  /** RMSE against the truth per key (T2: region keys, ms): simulations only. */
+  oracle_rmse?: Record<string, number>;
 }
 
 export interface RuleChoice {
@@ -51,8 +53,8 @@ export interface StoppingRecord {
   /** Step whose maps were returned, and why. */
   output: { step: number; elapsed_s: number; reason: string };
   choices: Partial<Record<'discrepancy' | 'heldout', RuleChoice>>;
-  /** Best check by T2 RMSE excluding CSF (or in the brain when there is no CSF): simulations only. */
-  oracle?: { step: number; elapsed_s: number; region: string; rmse_t2_ms: number };
+  /** Best check by the oracle key (T2 RMSE excluding CSF for the T2 study): simulations only. */
+  oracle?: { step: number; elapsed_s: number; key: string; rmse: number };
   checks: CheckRecord[];
 }
 
@@ -64,38 +66,53 @@ export async function readTruth(input: StageInput): Promise<{ t2: Float32Array; 
   return { t2, tissue };
 }
 
-export interface StoppingPlan {
-  /** Samples to hold out of training (undefined when held_out_fraction is 0). */
+export interface StoppingPlan<M> {
+  /** Samples to hold out of training, (channel, slice, y, x) (undefined when held_out_fraction is 0). */
   heldOut: Uint8Array | undefined;
-  /** The check callback for trainT2Net: returns true when training should stop here. */
-  onCheck(check: TrainCheck): boolean;
+  /** The check callback for the training loop: returns true when training should stop here. */
+  onCheck(check: Check<M> & { loss: number }): boolean;
   /** After training: the maps to return and the record. */
-  finish(final: CheckMaps & { step: number; elapsedMs: number }): { maps: CheckMaps; record: StoppingRecord };
+  finish(final: { maps: M; step: number; elapsedMs: number }): { maps: M; record: StoppingRecord };
 }
 
-const ORACLE_REGIONS = regionsFor(['WM', 'GM', 'CSF']);
+/** What a study tells {@link planStopping} about its data and maps. */
+export interface StoppingData<M> {
+  /** The data the network fits, as real channels: (channel, slice, y, x) — echoes, or re/im of coefficients. */
+  data: Float32Array;
+  shape: { channels: number; slices: number; height: number; width: number };
+  /** Mean squared residual of `maps` against the data over the samples of `mask` ((channel, slice, y, x)). */
+  residual(maps: M, mask: Uint8Array): number;
+  /** Simulations only: RMSE against the truth per key. */
+  oracle?: (maps: M) => Record<string, number>;
+  /** The oracle key whose minimum is the oracle-best step (e.g. 'brain_no_csf'). */
+  oracleKey?: string;
+  /** Seed of the held-out draw. */
+  seed: number;
+}
+
+/** T2 RMSE (ms) per region (brain, WM, GM, CSF, brain excl. CSF) against a simulation's truth. */
+export function t2Oracle(truth: { t2: Float32Array; tissue: Uint8Array }): (maps: CheckMaps) => Record<string, number> {
+  const masks = regionsFor(['WM', 'GM', 'CSF']).map((r) => ({ key: r.key, mask: regionMask(truth.tissue, r) }));
+  return (maps) => Object.fromEntries(masks.map(({ key, mask }) => [key, rmse(maps.t2, truth.t2, mask)]));
+}
 
 /**
  * Set up the rules for one training run. The noise is estimated from the scan's background; with
  * none, the discrepancy rule cannot run and the held-out rule takes over (said in the log, the
  * MLflow tags and stopping.json) — never a silent fixed step count.
  */
-export function planStopping(
+export function planStopping<M>(
   ctx: StageContext<unknown>,
   p: StoppingParams,
-  series: EchoSeries,
-  TE: readonly number[],
-  seed: number,
-  truth: { t2: Float32Array; tissue: Uint8Array } | undefined,
+  study: StoppingData<M>,
   logMetrics: (metrics: { key: string; value: number; step: number }[]) => void,
-): StoppingPlan {
-  const { slices, height, width } = series.shape;
+): StoppingPlan<M> {
+  const { channels: E, slices, height, width } = study.shape;
   const n = slices * height * width;
-  const E = TE.length;
-  const noise = estimateNoise(series.echoes, { echoes: E, slices, height, width });
+  const noise = estimateNoise(study.data, { echoes: E, slices, height, width });
   const heldOut =
     p.held_out_fraction > 0
-      ? heldOutMask({ voxels: n, echoes: E, fraction: p.held_out_fraction, seed: seed * 104729 + 7, unit: p.held_out_unit, ...(noise.ok ? { within: noise.object } : {}) })
+      ? heldOutMask({ voxels: n, echoes: E, fraction: p.held_out_fraction, seed: study.seed * 104729 + 7, unit: p.held_out_unit, ...(noise.ok ? { within: noise.object } : {}) })
       : undefined;
 
   let ruleUsed: RuleName = p.rule;
@@ -113,24 +130,23 @@ export function planStopping(
   }
   if (ruleUsed === 'heldout' && heldOut === undefined) throw ctx.paramError('stopping.held_out_fraction', 'must be > 0 for the held-out rule');
 
-  const rules: StoppingRule[] = [];
+  const rules: StoppingRule<M>[] = [];
   let discrepancyTargetRatio: number | null = null;
   if (noise.ok) {
     // Judge the object's voxels only (the model does not describe air), without held-out samples.
     const mask = new Uint8Array(E * n);
     for (let e = 0; e < E; e++) for (let i = 0; i < n; i++) mask[e * n + i] = noise.object[i]! && !(heldOut && heldOut[e * n + i]) ? 1 : 0;
-    const rule = discrepancyRule({ residual: (maps) => echoResidual(maps, series.echoes, TE, mask), channels: E, noiseVariance: noise.variance, dof: p.dof });
+    const rule = discrepancyRule<M>({ residual: (maps) => study.residual(maps, mask), channels: E, noiseVariance: noise.variance, dof: p.dof });
     discrepancyTargetRatio = 1 - p.dof / E;
     rules.push(rule);
   }
-  if (heldOut !== undefined) rules.push(heldOutRule({ error: (maps) => echoResidual(maps, series.echoes, TE, heldOut), patience: p.patience }));
+  if (heldOut !== undefined) rules.push(heldOutRule<M>({ error: (maps) => study.residual(maps, heldOut), patience: p.patience }));
   const active = ruleUsed === 'none' ? undefined : rules.find((r) => r.name === ruleUsed);
 
-  const masks = truth === undefined ? undefined : ORACLE_REGIONS.map((r) => ({ key: r.key, mask: regionMask(truth.tissue, r) }));
   const checks: CheckRecord[] = [];
   const variance = noise.ok ? noise.variance : NaN;
 
-  const onCheck = (check: TrainCheck): boolean => {
+  const onCheck = (check: Check<M> & { loss: number }): boolean => {
     const values = new Map<string, number>();
     for (const rule of rules) {
       rule.observe(check);
@@ -146,24 +162,24 @@ export function planStopping(
       heldout_mse: values.get('heldout') ?? null,
       heldout_ratio: ratio(values.get('heldout')),
     };
-    if (masks !== undefined) record.oracle_rmse_t2 = Object.fromEntries(masks.map(({ key, mask }) => [key, rmse(check.maps.t2, truth!.t2, mask)]));
+    if (study.oracle !== undefined) record.oracle_rmse = study.oracle(check.maps);
     checks.push(record);
     const metrics = [
       { key: 'check.elapsed_s', value: record.elapsed_s, step: check.step },
       ...(record.residual_ratio !== null ? [{ key: 'check.residual_ratio', value: record.residual_ratio, step: check.step }] : []),
       ...(record.heldout_mse !== null ? [{ key: 'check.heldout_mse', value: record.heldout_mse, step: check.step }] : []),
-      ...Object.entries(record.oracle_rmse_t2 ?? {}).map(([k, value]) => ({ key: `oracle.rmse_t2.${k}`, value, step: check.step })),
+      ...Object.entries(record.oracle_rmse ?? {}).map(([k, value]) => ({ key: `oracle.rmse.${k}`, value, step: check.step })),
     ];
     logMetrics(metrics);
     return active !== undefined && active.decided && !p.run_to_max;
   };
 
-  const finish: StoppingPlan['finish'] = (final) => {
+  const finish: StoppingPlan<M>['finish'] = (final) => {
     const choices: StoppingRecord['choices'] = {};
     for (const rule of rules) {
       if (rule.choice) choices[rule.name] = { step: rule.choice.step, elapsed_s: rule.choice.elapsedMs / 1000, decided: rule.decided };
     }
-    let maps: CheckMaps = { m0: final.m0, t2: final.t2 };
+    let maps: M = final.maps;
     let output: StoppingRecord['output'] = { step: final.step, elapsed_s: final.elapsedMs / 1000, reason: `rule 'none': the last step` };
     if (active?.choice !== undefined) {
       maps = active.choice.maps;
@@ -178,10 +194,10 @@ export function planStopping(
       };
     }
     let oracle: StoppingRecord['oracle'];
-    if (checks.length && checks[0]!.oracle_rmse_t2) {
-      const region = Number.isFinite(checks[0]!.oracle_rmse_t2.brain_no_csf) ? 'brain_no_csf' : 'brain';
-      const best = checks.reduce((a, b) => (b.oracle_rmse_t2![region]! < a.oracle_rmse_t2![region]! ? b : a));
-      oracle = { step: best.step, elapsed_s: best.elapsed_s, region, rmse_t2_ms: best.oracle_rmse_t2![region]! };
+    const key = study.oracleKey;
+    if (checks.length && key !== undefined && checks[0]!.oracle_rmse && Number.isFinite(checks[0]!.oracle_rmse[key])) {
+      const best = checks.reduce((a, b) => (b.oracle_rmse![key]! < a.oracle_rmse![key]! ? b : a));
+      oracle = { step: best.step, elapsed_s: best.elapsed_s, key, rmse: best.oracle_rmse![key]! };
     }
     const record: StoppingRecord = {
       rule: p.rule,

@@ -11,7 +11,7 @@ const check = (step: number, noCsf: number): CheckRecord => ({
   residual_ratio: null,
   heldout_mse: null,
   heldout_ratio: null,
-  oracle_rmse_t2: { brain: 10 * noCsf, wm: noCsf - 1, gm: noCsf + 1, csf: 100 * noCsf, brain_no_csf: noCsf },
+  oracle_rmse: { brain: 10 * noCsf, wm: noCsf - 1, gm: noCsf + 1, csf: 100 * noCsf, brain_no_csf: noCsf },
 });
 
 const record: StoppingRecord = {
@@ -21,7 +21,7 @@ const record: StoppingRecord = {
   discrepancy_target_ratio: 0.75,
   output: { step: 30, elapsed_s: 15, reason: 'test' },
   choices: { discrepancy: { step: 30, elapsed_s: 15, decided: true }, heldout: { step: 20, elapsed_s: 10, decided: false } },
-  oracle: { step: 40, elapsed_s: 20, region: 'brain_no_csf', rmse_t2_ms: 8 },
+  oracle: { step: 40, elapsed_s: 20, key: 'brain_no_csf', rmse: 8 },
   checks: [check(10, 20), check(20, 12), check(30, 10), check(40, 8), check(50, 9)],
 };
 const study: StoppingStudy = { label: 'σ² 0.001', record, varpro: { brain: 400, wm: 40, gm: 30, csf: 1000, brain_no_csf: 32 } };
@@ -46,6 +46,6 @@ test('stoppingRows: RMSE at each rule\'s step, relative to the oracle-best step 
 });
 
 test('stoppingRows: a record without oracle RMSEs (a real scan) is an error naming the study', () => {
-  const real = { ...study, record: { ...record, checks: record.checks.map(({ oracle_rmse_t2: _, ...c }) => c) } };
+  const real = { ...study, record: { ...record, checks: record.checks.map(({ oracle_rmse: _, ...c }) => c) } };
   assert.throws(() => stoppingRows([real]), /σ² 0.001: no oracle RMSE at step \d+ \(is the input a simulation\?\)/);
 });

@@ -47,10 +47,10 @@ export function stoppingRows(studies: readonly StoppingStudy[]): StoppingRow[] {
   for (const { label, record, varpro } of studies) {
     const atStep = (step: number): CheckRecord => {
       const c = record.checks.find((k) => k.step === step);
-      if (c?.oracle_rmse_t2 === undefined) throw new Error(`${label}: no oracle RMSE at step ${step} (is the input a simulation?)`);
+      if (c?.oracle_rmse === undefined) throw new Error(`${label}: no oracle RMSE at step ${step} (is the input a simulation?)`);
       return c;
     };
-    const oracleBest = record.oracle ? atStep(record.oracle.step).oracle_rmse_t2!.brain_no_csf! : NaN;
+    const oracleBest = record.oracle ? atStep(record.oracle.step).oracle_rmse!.brain_no_csf! : NaN;
     const row = (choice: string, rmse: Record<string, number>, step: number | null, elapsed: number | null, decided: boolean | null): StoppingRow => ({
       study: label,
       choice,
@@ -69,11 +69,11 @@ export function stoppingRows(studies: readonly StoppingStudy[]): StoppingRow[] {
     rows.push(row('Varpro', varpro, null, null, null));
     for (const name of ['discrepancy', 'heldout'] as const) {
       const c = record.choices[name];
-      if (c) rows.push(row(`${CHOICE_LABEL[name]}${record.rule_used === name ? ' (used)' : ''}`, atStep(c.step).oracle_rmse_t2!, c.step, c.elapsed_s, c.decided));
+      if (c) rows.push(row(`${CHOICE_LABEL[name]}${record.rule_used === name ? ' (used)' : ''}`, atStep(c.step).oracle_rmse!, c.step, c.elapsed_s, c.decided));
     }
-    if (record.oracle) rows.push(row('oracle best (truth)', atStep(record.oracle.step).oracle_rmse_t2!, record.oracle.step, record.oracle.elapsed_s, null));
+    if (record.oracle) rows.push(row('oracle best (truth)', atStep(record.oracle.step).oracle_rmse!, record.oracle.step, record.oracle.elapsed_s, null));
     const last = record.checks.at(-1)!;
-    rows.push(row('last step', last.oracle_rmse_t2!, last.step, last.elapsed_s, null));
+    rows.push(row('last step', last.oracle_rmse!, last.step, last.elapsed_s, null));
   }
   return rows;
 }
@@ -112,10 +112,10 @@ export async function run(ctx: StageContext<ReportStoppingParams>): Promise<void
     logY: true,
     panels: studies.map(({ label: title, record, varpro }) => {
       const at = (step: number) => record.checks.find((c) => c.step === step)!;
-      const point = (name: string, step: number) => ({ label: name, x: at(step).elapsed_s, y: at(step).oracle_rmse_t2![region]! });
+      const point = (name: string, step: number) => ({ label: name, x: at(step).elapsed_s, y: at(step).oracle_rmse![region]! });
       return {
         title,
-        curve: record.checks.map((c) => ({ x: c.elapsed_s, y: c.oracle_rmse_t2![region]! })),
+        curve: record.checks.map((c) => ({ x: c.elapsed_s, y: c.oracle_rmse![region]! })),
         references: [{ label: `Varpro ${varpro[region]!.toFixed(1)} ms`, y: varpro[region]! }],
         marks: [
           ...(record.choices.discrepancy ? [point('discrepancy rule', record.choices.discrepancy.step)] : []),

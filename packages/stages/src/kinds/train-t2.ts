@@ -9,11 +9,11 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '@relaxomap/array-io';
-import { initBackend, trainT2Net } from '@relaxomap/network';
+import { echoResidual, initBackend, trainT2Net } from '@relaxomap/network';
 import type { StageContext } from '@relaxomap/pipeline';
 import type { TrainT2Params } from '../params.js';
 import { echoTimesFor, readEchoSeries, requireInput, writeMapSet } from '../common/series.js';
-import { planStopping, readTruth } from '../common/stopping.js';
+import { planStopping, readTruth, t2Oracle } from '../common/stopping.js';
 
 const METRIC_BATCH = 25;
 
@@ -39,7 +39,19 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
     if (batch.length) logging = logging.then(() => ctx.run.logMetrics(batch));
     return logging;
   };
-  const stopping = planStopping(ctx, p.stopping, series, TE, p.seed, await readTruth(input), (metrics) => pending.push(...metrics));
+  const truth = await readTruth(input);
+  const stopping = planStopping(
+    ctx,
+    p.stopping,
+    {
+      data: series.echoes,
+      shape: { channels: TE.length, ...series.shape },
+      residual: (maps, mask) => echoResidual(maps, series.echoes, TE, mask),
+      ...(truth ? { oracle: t2Oracle(truth), oracleKey: 'brain_no_csf' } : {}),
+      seed: p.seed,
+    },
+    (metrics) => pending.push(...metrics),
+  );
   const result = await trainT2Net({
     echoes: series.echoes,
     shape: { echoes: TE.length, ...series.shape },
@@ -68,9 +80,9 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
   if (result.resumedFrom > 0) ctx.log(`resumed from checkpoint at step ${result.resumedFrom}`);
 
   const elapsedMs = result.stepMs * (result.stepsDone - result.resumedFrom);
-  const { maps, record } = stopping.finish({ m0: result.m0, t2: result.t2, step: result.stepsDone, elapsedMs });
+  const { maps, record } = stopping.finish({ maps: { m0: result.m0, t2: result.t2 }, step: result.stepsDone, elapsedMs });
   ctx.log(`maps of step ${record.output.step} (${record.rule_used} rule: ${record.output.reason})` +
-    (record.oracle ? `; oracle-best step ${record.oracle.step} (${record.oracle.region} T2 RMSE ${record.oracle.rmse_t2_ms.toFixed(1)} ms)` : ''));
+    (record.oracle ? `; oracle-best step ${record.oracle.step} (T2 RMSE ${record.oracle.key} ${record.oracle.rmse.toFixed(1)} ms)` : ''));
   await writeMapSet(ctx.outDir, {
     m0: maps.m0, t2: maps.t2, shape: series.shape, voxelMm: series.voxelMm, method: 'Network',
     info: {
@@ -89,7 +101,7 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
     { key: 'stopping.elapsed_s', value: record.output.elapsed_s },
     ...Object.entries(record.choices).map(([rule, c]) => ({ key: `stopping.${rule}.step`, value: c.step })),
     ...(record.noise.ok ? [{ key: 'noise.sigma', value: record.noise.sigma }, { key: 'noise.variance', value: record.noise.variance }] : []),
-    ...(record.oracle ? [{ key: 'oracle.best_step', value: record.oracle.step }, { key: 'oracle.best_rmse_t2', value: record.oracle.rmse_t2_ms }] : []),
+    ...(record.oracle ? [{ key: 'oracle.best_step', value: record.oracle.step }, { key: 'oracle.best_rmse', value: record.oracle.rmse }] : []),
   ]);
   rmSync(checkpointDir, { recursive: true, force: true });
 }
