@@ -40,6 +40,10 @@ const cases: Array<{ name: string; f: Fn; shapes: number[][]; lo?: number }> = [
     },
     shapes: [[2, 2], [2, 3]],
   },
+  { name: 'matMul', f: (a, b) => tf.sum(tf.square(tf.matMul(a, b))), shapes: [[2, 3], [3, 4]] },
+  { name: 'matMul transposeA', f: (a, b) => tf.sum(tf.square(tf.matMul(a, b, true, false))), shapes: [[3, 2], [3, 4]] },
+  { name: 'matMul transposeB', f: (a, b) => tf.sum(tf.square(tf.matMul(a, b, false, true))), shapes: [[2, 3], [4, 3]] },
+  { name: 'matMul transposeA+B', f: (a, b) => tf.sum(tf.square(tf.matMul(a, b, true, true))), shapes: [[3, 2], [4, 3]] },
 ];
 
 test('registered core gradients agree with central differences', async () => {

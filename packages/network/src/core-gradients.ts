@@ -131,6 +131,21 @@ export const coreGradConfigs: tf.GradConfig[] = [
     })) as Grad,
   },
   {
+    // C = op(A)·op(B), op = optional transpose of the last two axes (rank-2 operands, or equal batch).
+    kernelName: 'BatchMatMul',
+    inputsToSave: ['a', 'b'],
+    gradFunc: ((dy: tf.Tensor | tf.Tensor[], [a, b]: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+      const d = dy as tf.Tensor;
+      const ta = attrs.transposeA === true;
+      const tb = attrs.transposeB === true;
+      const mm = (p: tf.Tensor, q: tf.Tensor, tp: boolean, tq: boolean) => tf.matMul(p, q, tp, tq);
+      if (!ta && !tb) return { a: () => mm(d, b, false, true), b: () => mm(a, d, true, false) };
+      if (!ta && tb) return { a: () => mm(d, b, false, false), b: () => mm(d, a, true, false) };
+      if (ta && !tb) return { a: () => mm(b, d, false, true), b: () => mm(a, d, false, false) };
+      return { a: () => mm(b, d, true, true), b: () => mm(d, a, true, true) };
+    }) as Grad,
+  },
+  {
     kernelName: 'Concat',
     saveAllInputs: true,
     gradFunc: ((dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from './backend.js';
-import { createT2Net, synthesize } from './model.js';
+import { createHash } from 'node:crypto';
+import { createResidualNet, createT2Net, synthesize } from './model.js';
 import { randomArray } from './fixtures.js';
 
 test('createT2Net: shapes, M0 > 0, T2 within range, start near the heads’ centres', async () => {
@@ -79,4 +80,73 @@ test('synthesize: ρ = M0·exp(−TE/T2), known values', async () => {
   const expected = [1, Math.exp(-1), Math.exp(-2), 2, 2 * Math.exp(-0.5), 2 * Math.exp(-1)];
   rho.dataSync().forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-6, `ρ[${i}] ${v} vs ${expected[i]}`));
   tf.dispose([m0, t2, rho]);
+});
+
+/** SHA-256 over (local name, float32 bytes) of every variable in order, and Σw, Σw² over all of them. */
+function checksum(variables: ReadonlyMap<string, tf.Variable>): { sha: string; sum: number; sumsq: number } {
+  const h = createHash('sha256');
+  let sum = 0;
+  let sumsq = 0;
+  for (const [name, v] of variables) {
+    const d = v.dataSync() as Float32Array;
+    h.update(name);
+    h.update(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
+    for (const x of d) {
+      sum += x;
+      sumsq += x * x;
+    }
+  }
+  return { sha: h.digest('hex'), sum, sumsq };
+}
+
+test('createT2Net: initial weights pinned (computed before createResidualNet was extracted)', async () => {
+  await initBackend('wasm');
+  const net = createT2Net({ echoes: 4, width: 8, blocks: 2, seed: 3 });
+  const c = checksum(net.variables);
+  assert.ok(Math.abs(c.sum - 46.6185866169526) < 1e-9, `sum ${c.sum}`);
+  assert.ok(Math.abs(c.sumsq - 120.82944706678995) < 1e-9, `sum of squares ${c.sumsq}`);
+  assert.equal(c.sha, '00990ef7dee54df1a2a2b51c46b1e3d35ab519f41705749032cbb76bb33b36ab');
+  assert.deepEqual([...net.variables.keys()].slice(0, 4), ['head/conv', 'head/in/gamma', 'head/in/beta', 'block0/conv1']);
+  net.dispose();
+  const small = createT2Net({ echoes: 3, width: 4, blocks: 0, seed: 11, t2Range: [5, 500] });
+  assert.equal(checksum(small.variables).sha, '24fae9fc7bb9c43eae88f7d9c36a276064dcbfa7fee0d20af7ff0a49139328ed');
+  small.dispose();
+});
+
+test('createResidualNet: shapes, variable names, determinism per seed, output init scale', async () => {
+  await initBackend('wasm');
+  const cfg = { inChannels: 6, outChannels: 6, width: 8, blocks: 2, seed: 5 };
+  const a = createResidualNet({ ...cfg, outputInitScale: 0.01, name: 'test' });
+  const b = createResidualNet({ ...cfg, outputInitScale: 0.01 });
+  const plain = createResidualNet(cfg);
+  const other = createResidualNet({ ...cfg, seed: 6 });
+  assert.deepEqual([...a.variables.keys()], [
+    'head/conv', 'head/in/gamma', 'head/in/beta',
+    ...[0, 1].flatMap((i) => [`block${i}/conv1`, `block${i}/in1/gamma`, `block${i}/in1/beta`, `block${i}/conv2`, `block${i}/in2/gamma`, `block${i}/in2/beta`]),
+    'tail/conv', 'tail/bias',
+  ]);
+  assert.deepEqual(a.variables.get('head/conv')?.shape, [3, 3, 6, 8]);
+  assert.deepEqual(a.variables.get('tail/conv')?.shape, [3, 3, 8, 6]);
+  assert.match(a.variables.get('tail/bias')?.name ?? '', /^test\d+\/tail\/bias$/);
+  // Same seed → same weights (the global names differ); another seed → different.
+  for (const [name, v] of a.variables) assert.deepEqual(v.dataSync(), b.variables.get(name)?.dataSync(), name);
+  assert.notDeepEqual(a.variables.get('head/conv')?.dataSync(), other.variables.get('head/conv')?.dataSync());
+  // The output conv is the plain He-normal draw × outputInitScale; the rest is unaffected by it.
+  const scaled = a.variables.get('tail/conv')?.dataSync() as Float32Array;
+  const unscaled = plain.variables.get('tail/conv')?.dataSync() as Float32Array;
+  scaled.forEach((w, i) => assert.ok(Math.abs(w - 0.01 * unscaled[i]) <= 1e-6 * Math.abs(w), `tail/conv[${i}]`));
+  assert.deepEqual(a.variables.get('block1/conv2')?.dataSync(), plain.variables.get('block1/conv2')?.dataSync());
+  // He-normal: std of the 3·3·8·8 block weights ≈ sqrt(2 / 72) = 0.167.
+  const w = plain.variables.get('block0/conv1')?.dataSync() as Float32Array;
+  const std = Math.sqrt(w.reduce((s, x) => s + x * x, 0) / w.length);
+  assert.ok(Math.abs(std / Math.sqrt(2 / 72) - 1) < 0.15, `std ${std}`);
+
+  const x = tf.tensor4d(randomArray(2 * 7 * 5 * 6, 8, -1, 1), [2, 7, 5, 6]);
+  const ya = a.apply(x);
+  assert.deepEqual(ya.shape, [2, 7, 5, 6]);
+  assert.deepEqual(ya.dataSync(), b.apply(x).dataSync());
+  assert.throws(() => a.apply(tf.ones([1, 4, 4, 2]) as tf.Tensor4D), /x: expected shape \(batch, H, W, 6\)/);
+  assert.throws(() => createResidualNet({ ...cfg, outChannels: 0 }), /outChannels/);
+  tf.dispose([x, ya]);
+  [a, b, plain, other].forEach((n) => n.dispose());
 });

@@ -1,6 +1,7 @@
 /**
- * The scan-specific T2 mapping network of Gao et al. (Fig. 1): conv + instance norm + ReLU, then N
- * residual blocks, then a conv to two maps, read as M0 and T2 through bounded output heads.
+ * The scan-specific networks of Gao et al. (Fig. 1): a residual CNN trunk (conv + instance norm +
+ * ReLU, then N residual blocks, then a conv to the output channels), and the T2 network built on it,
+ * whose two outputs are read as M0 and T2 through bounded output heads.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { instanceNorm } from './instance-norm.js';
@@ -38,41 +39,66 @@ export const OUTPUT_INIT_SCALE = 0.01;
 
 let netCounter = 0;
 
-function checkConfig(c: T2NetConfig): Required<T2NetConfig> {
-  const posInt = (v: number, name: string, min: number): void => {
-    if (!Number.isInteger(v) || v < min) throw new Error(`${name}: must be an integer ≥ ${min}, got ${v}`);
-  };
-  posInt(c.echoes, 'echoes', 1);
-  posInt(c.width, 'width', 1);
-  posInt(c.blocks, 'blocks', 0);
-  if (!Number.isFinite(c.seed)) throw new Error(`seed: must be a finite number, got ${c.seed}`);
-  const t2Range = c.t2Range ?? [1, 3000];
-  if (!(t2Range[0] > 0 && t2Range[1] > t2Range[0])) {
-    throw new Error(`t2Range: must satisfy 0 < min < max, got [${t2Range.join(', ')}]`);
-  }
-  return { echoes: c.echoes, width: c.width, blocks: c.blocks, seed: c.seed, t2Range: [t2Range[0], t2Range[1]] };
+/** Architecture and initialisation of {@link createResidualNet}. */
+export interface ResidualNetConfig {
+  /** Channels of the input. */
+  inChannels: number;
+  /** Channels of the raw (linear) output. */
+  outChannels: number;
+  /** Feature channels of every hidden convolution. */
+  width: number;
+  /** Residual blocks (the paper: 9); 0 is allowed (head then output conv). */
+  blocks: number;
+  /** Seed of the weight initialisation (same seed → same weights on every backend). */
+  seed: number;
+  /** Factor on the output conv's initial weights; default 1 (plain He-normal). */
+  outputInitScale?: number;
+  /** Prefix of the variables' global (process-wide) names; default 'resnet'. */
+  name?: string;
 }
 
+/** The residual trunk of {@link createResidualNet}; call `dispose()` when done. */
+export interface ResidualNet {
+  readonly config: Readonly<Required<ResidualNetConfig>>;
+  /** Trainable variables by stable local name (e.g. 'block0/conv1'), in creation order. */
+  readonly variables: ReadonlyMap<string, tf.Variable>;
+  /**
+   * @param x - (batch, H, W, inChannels)
+   * @returns the raw output of the last conv + bias, (batch, H, W, outChannels)
+   */
+  apply(x: tf.Tensor4D): tf.Tensor4D;
+  dispose(): void;
+}
+
+const posInt = (v: number, name: string, min: number): void => {
+  if (!Number.isInteger(v) || v < min) throw new Error(`${name}: must be an integer ≥ ${min}, got ${v}`);
+};
+
 /**
- * Build the network with deterministic He-normal initial weights (std sqrt(2 / fan_in)) drawn from a
- * seeded generator in a fixed order; instance-norm scales 1, offsets 0; the output conv's weights
- * scaled by {@link OUTPUT_INIT_SCALE} and its bias 0, so that the heads start near their centres.
+ * Build the residual CNN of Gao et al. (Fig. 1) with deterministic He-normal initial weights
+ * (std sqrt(2 / fan_in)) drawn from `normalSampler(seed)` in creation order; instance-norm scales
+ * 1, offsets 0; the output conv's weights scaled by `outputInitScale`, its bias 0.
  *
- * Layers (3×3 convs, 'same' zero padding, NHWC):
- *   head:   conv(echoes→width) → IN → ReLU
- *   block i: h + IN(conv(ReLU(IN(conv(h)))))            (i = 0..blocks−1)
- *   tail:   conv(width→2) + bias → z0, z1
- *   M0 = softplus(z0),  T2 = exp(ln T2min + (ln T2max − ln T2min)·sigmoid(z1))
- * (the log-scale bound trains far better than a linear one over [1, 3000] ms).
+ * Layers (3×3 convs, 'same' zero padding, NHWC), variables named as shown:
+ *   head:    conv(inChannels→width) 'head/conv' → IN 'head/in/{gamma,beta}' → ReLU
+ *   block i: h + IN(conv(ReLU(IN(conv(h)))))  'block<i>/conv1', 'block<i>/in1', 'block<i>/conv2', 'block<i>/in2'
+ *   tail:    conv(width→outChannels) 'tail/conv' + bias 'tail/bias'
  */
-export function createT2Net(config: T2NetConfig): T2Net {
-  const cfg = checkConfig(config);
+export function createResidualNet(config: ResidualNetConfig): ResidualNet {
+  posInt(config.inChannels, 'inChannels', 1);
+  posInt(config.outChannels, 'outChannels', 1);
+  posInt(config.width, 'width', 1);
+  posInt(config.blocks, 'blocks', 0);
+  if (!Number.isFinite(config.seed)) throw new Error(`seed: must be a finite number, got ${config.seed}`);
+  const outputInitScale = config.outputInitScale ?? 1;
+  if (!Number.isFinite(outputInitScale)) throw new Error(`outputInitScale: must be a finite number, got ${outputInitScale}`);
+  const cfg: Required<ResidualNetConfig> = { ...config, outputInitScale, name: config.name ?? 'resnet' };
   const id = netCounter++;
   const normal = normalSampler(cfg.seed);
   const variables = new Map<string, tf.Variable>();
   const add = (name: string, shape: number[], values: Float32Array): void => {
     // The global name must be unique per process; the local name is what checkpoints use.
-    variables.set(name, tf.tidy(() => tf.variable(tf.tensor(values, shape), true, `t2net${id}/${name}`)));
+    variables.set(name, tf.tidy(() => tf.variable(tf.tensor(values, shape), true, `${cfg.name}${id}/${name}`)));
   };
   const conv = (name: string, cin: number, cout: number, scale = 1): void => {
     const n = 3 * 3 * cin * cout;
@@ -85,7 +111,7 @@ export function createT2Net(config: T2NetConfig): T2Net {
     add(`${name}/gamma`, [c], new Float32Array(c).fill(1));
     add(`${name}/beta`, [c], new Float32Array(c));
   };
-  conv('head/conv', cfg.echoes, cfg.width);
+  conv('head/conv', cfg.inChannels, cfg.width);
   norm('head/in', cfg.width);
   for (let i = 0; i < cfg.blocks; i++) {
     conv(`block${i}/conv1`, cfg.width, cfg.width);
@@ -93,16 +119,13 @@ export function createT2Net(config: T2NetConfig): T2Net {
     conv(`block${i}/conv2`, cfg.width, cfg.width);
     norm(`block${i}/in2`, cfg.width);
   }
-  conv('tail/conv', cfg.width, 2, OUTPUT_INIT_SCALE);
-  add('tail/bias', [2], new Float32Array(2));
+  conv('tail/conv', cfg.width, cfg.outChannels, cfg.outputInitScale);
+  add('tail/bias', [cfg.outChannels], new Float32Array(cfg.outChannels));
 
   const v = (name: string) => variables.get(name) as tf.Variable;
-  const lnMin = Math.log(cfg.t2Range[0]);
-  const lnSpan = Math.log(cfg.t2Range[1]) - lnMin;
-
-  const apply = (x: tf.Tensor4D): { m0: tf.Tensor3D; t2: tf.Tensor3D } => {
-    if (x.rank !== 4 || x.shape[3] !== cfg.echoes) {
-      throw new Error(`x: expected shape (batch, H, W, ${cfg.echoes}), got (${x.shape.join(', ')})`);
+  const apply = (x: tf.Tensor4D): tf.Tensor4D => {
+    if (x.rank !== 4 || x.shape[3] !== cfg.inChannels) {
+      throw new Error(`x: expected shape (batch, H, W, ${cfg.inChannels}), got (${x.shape.join(', ')})`);
     }
     return tf.tidy(() => {
       const c = (h: tf.Tensor4D, name: string) => tf.conv2d(h, v(name) as tf.Tensor4D, 1, 'same');
@@ -113,15 +136,9 @@ export function createT2Net(config: T2NetConfig): T2Net {
         const r = tf.relu(inorm(c(h, `block${i}/conv1`), `block${i}/in1`));
         h = tf.add(h, inorm(c(r, `block${i}/conv2`), `block${i}/in2`));
       }
-      const z = tf.add(c(h, 'tail/conv'), v('tail/bias')) as tf.Tensor4D;
-      const [z0, z1] = tf.split(z, 2, 3);
-      const [b, H, W] = x.shape;
-      const m0 = tf.reshape(tf.softplus(z0), [b, H, W]) as tf.Tensor3D;
-      const t2 = tf.reshape(tf.exp(tf.add(lnMin, tf.mul(lnSpan, tf.sigmoid(z1)))), [b, H, W]) as tf.Tensor3D;
-      return { m0, t2 };
+      return tf.add(c(h, 'tail/conv'), v('tail/bias')) as tf.Tensor4D;
     });
   };
-
   return {
     config: cfg,
     variables,
@@ -131,6 +148,49 @@ export function createT2Net(config: T2NetConfig): T2Net {
       variables.clear();
     },
   };
+}
+
+function checkConfig(c: T2NetConfig): Required<T2NetConfig> {
+  posInt(c.echoes, 'echoes', 1);
+  posInt(c.width, 'width', 1);
+  posInt(c.blocks, 'blocks', 0);
+  if (!Number.isFinite(c.seed)) throw new Error(`seed: must be a finite number, got ${c.seed}`);
+  const t2Range = c.t2Range ?? [1, 3000];
+  if (!(t2Range[0] > 0 && t2Range[1] > t2Range[0])) {
+    throw new Error(`t2Range: must satisfy 0 < min < max, got [${t2Range.join(', ')}]`);
+  }
+  return { echoes: c.echoes, width: c.width, blocks: c.blocks, seed: c.seed, t2Range: [t2Range[0], t2Range[1]] };
+}
+
+/**
+ * The T2 network: {@link createResidualNet} (echoes → 2 channels, output conv ×
+ * {@link OUTPUT_INIT_SCALE}, so that the heads start near their centres) read through bounded heads:
+ *   M0 = softplus(z0),  T2 = exp(ln T2min + (ln T2max − ln T2min)·sigmoid(z1))
+ * (the log-scale bound trains far better than a linear one over [1, 3000] ms).
+ */
+export function createT2Net(config: T2NetConfig): T2Net {
+  const cfg = checkConfig(config);
+  const trunk = createResidualNet({
+    inChannels: cfg.echoes, outChannels: 2, width: cfg.width, blocks: cfg.blocks, seed: cfg.seed,
+    outputInitScale: OUTPUT_INIT_SCALE, name: 't2net',
+  });
+  const lnMin = Math.log(cfg.t2Range[0]);
+  const lnSpan = Math.log(cfg.t2Range[1]) - lnMin;
+
+  const apply = (x: tf.Tensor4D): { m0: tf.Tensor3D; t2: tf.Tensor3D } => {
+    if (x.rank !== 4 || x.shape[3] !== cfg.echoes) {
+      throw new Error(`x: expected shape (batch, H, W, ${cfg.echoes}), got (${x.shape.join(', ')})`);
+    }
+    return tf.tidy(() => {
+      const [z0, z1] = tf.split(trunk.apply(x), 2, 3);
+      const [b, H, W] = x.shape;
+      const m0 = tf.reshape(tf.softplus(z0), [b, H, W]) as tf.Tensor3D;
+      const t2 = tf.reshape(tf.exp(tf.add(lnMin, tf.mul(lnSpan, tf.sigmoid(z1)))), [b, H, W]) as tf.Tensor3D;
+      return { m0, t2 };
+    });
+  };
+
+  return { config: cfg, variables: trunk.variables, apply, dispose: () => trunk.dispose() };
 }
 
 /**

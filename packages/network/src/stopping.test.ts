@@ -129,3 +129,18 @@ test('blindSpotFill: a held-out sample takes the mean of the same echo at its ke
   for (const i of [1, 3, 4, 5, 7]) ring[i] = 1;
   assert.equal(blindSpotFill(echoes, shape, ring)[4], (1 + 3 + 7 + 9) / 4);
 });
+
+test('blindSpotFill with a voxel mask (slice, y, x) fills every channel of the held-out voxels', () => {
+  const c0 = [1, 2, 3, 4, 100, 6, 7, 8, 9];
+  const data = Float32Array.from([...c0, ...c0.map((v) => -10 * v), ...c0.map((v) => v + 0.5)]);
+  const voxels = new Uint8Array(9);
+  voxels[4] = 1; // centre
+  const shape = { echoes: 3, slices: 1, height: 3, width: 3 };
+  const out = blindSpotFill(data, shape, voxels);
+  assert.equal(out[4], 5);
+  assert.equal(out[9 + 4], -50);
+  assert.equal(out[18 + 4], 5.5);
+  // the same as a sample mask repeated over the channels
+  assert.deepEqual(out, blindSpotFill(data, shape, Uint8Array.from([...voxels, ...voxels, ...voxels])));
+  assert.throws(() => blindSpotFill(data, shape, new Uint8Array(10)), /heldOut: length 10/);
+});

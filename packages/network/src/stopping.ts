@@ -201,10 +201,12 @@ export function heldOutMask(opts: { voxels: number; echoes: number; fraction: nu
 }
 
 /**
- * Blind-spot input: every held-out sample replaced by the mean of the same echo at its kept
+ * Blind-spot input: every held-out sample replaced by the mean of the same channel at its kept
  * 4-neighbours in the same slice (of the kept 8-neighbours if none; 0 if none either), so the
- * network never sees the noise of a held-out sample. `echoes` and `heldOut` are
- * (echo, slice, y, x); returns a new array.
+ * network never sees the noise of a held-out sample. `echoes` is (channel, slice, y, x) — echoes
+ * for T2, the real and imaginary parts of the subspace coefficients for MRF — with `shape.echoes`
+ * channels; `heldOut` is either a sample mask (channel, slice, y, x) or a voxel mask
+ * (slice, y, x), the latter holding out every channel of its voxels. Returns a new array.
  */
 export function blindSpotFill(
   echoes: Float32Array,
@@ -213,17 +215,21 @@ export function blindSpotFill(
 ): Float32Array {
   const { echoes: E, slices: S, height: H, width: W } = shape;
   const n = S * H * W;
-  if (heldOut.length !== E * n) throw new Error(`heldOut: length ${heldOut.length} is not echoes·slices·height·width = ${E * n}`);
+  if (heldOut.length !== E * n && heldOut.length !== n) {
+    throw new Error(`heldOut: length ${heldOut.length} is neither echoes·slices·height·width = ${E * n} nor slices·height·width = ${n}`);
+  }
+  const perSample = heldOut.length === E * n;
   const out = new Float32Array(echoes);
   const four = [[0, -1], [0, 1], [-1, 0], [1, 0]] as const;
   const eight = [...four, [-1, -1], [-1, 1], [1, -1], [1, 1]] as const;
   for (let e = 0; e < E; e++) {
     const base = e * n;
+    const maskBase = perSample ? base : 0;
     for (let s = 0; s < S; s++) {
       for (let y = 0; y < H; y++) {
         for (let x = 0; x < W; x++) {
           const i = (s * H + y) * W + x;
-          if (!heldOut[base + i]) continue;
+          if (!heldOut[maskBase + i]) continue;
           let sum = 0;
           let count = 0;
           for (const neighbours of [four, eight]) {
@@ -232,7 +238,7 @@ export function blindSpotFill(
               const xx = x + dx;
               if (yy < 0 || yy >= H || xx < 0 || xx >= W) continue;
               const j = (s * H + yy) * W + xx;
-              if (heldOut[base + j]) continue;
+              if (heldOut[maskBase + j]) continue;
               sum += echoes[base + j]!;
               count++;
             }

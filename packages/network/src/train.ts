@@ -3,15 +3,14 @@
  * (Gao et al.): the loss compares the echoes re-synthesised from the predicted (M0, T2) with the
  * measured echoes; no reference maps are used.
  */
-import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
-import { Adam } from './adam.js';
 import { initBackend, type BackendPreference } from './backend.js';
-import { loadCheckpoint, saveCheckpoint, type NamedArray } from './checkpoint.js';
-import { WeightAverage } from './ema.js';
+import { DEFAULT_SLICES_PER_STEP, runTrainingLoop, sha256Of, validateTrainingOptions } from './loop.js';
 import { echoLoss, type LossName } from './losses.js';
 import { createT2Net, synthesize, type T2Net } from './model.js';
 import { blindSpotFill, type Check, type CheckMaps } from './stopping.js';
+
+export { DEFAULT_SLICES_PER_STEP, lrFactor, slicesOfStep } from './loop.js';
 
 /** Layout of the echo data: (echo, slice, y, x), C order. */
 export interface EchoShape {
@@ -113,13 +112,6 @@ export interface TrainT2Result {
 }
 
 /**
- * Default slices per step: one, in cyclic order. Measured at 108×90 (wasm, 9 blocks, width 32):
- * 0.73 s/step for 1 slice vs 1.85 s for 3, and per unit of wall time 1 slice/step reached the same
- * or lower T2 RMSE (package README).
- */
-export const DEFAULT_SLICES_PER_STEP = 1;
-
-/**
  * Recommended training settings for 3 slices of ~108×90 on a 2-core CPU (wasm), measured on
  * simulated 4-echo T2 data (package README): the paper's architecture and loss (9 blocks, SSIM),
  * width 32, lr 3e-4 (1e-3 overfits the noise sooner), 750 steps ≈ 10 min at ~0.79 s/step, one
@@ -149,21 +141,7 @@ function validate(o: TrainT2Options): void {
   }
   if (!['ssim', 'l1', 'mse'].includes(o.loss)) throw new Error(`loss: expected 'ssim' | 'l1' | 'mse', got ${String(o.loss)}`);
   if (o.loss === 'ssim' && (height < 11 || width < 11)) throw new Error(`shape: SSIM needs images of at least 11×11, got ${width}×${height}`);
-  if (!Number.isInteger(o.steps) || o.steps < 0) throw new Error(`steps: must be an integer ≥ 0, got ${o.steps}`);
-  if (!(o.learningRate > 0)) throw new Error(`learningRate: must be > 0, got ${o.learningRate}`);
-  if (o.slicesPerStep !== undefined && (!Number.isInteger(o.slicesPerStep) || o.slicesPerStep < 1)) {
-    throw new Error(`slicesPerStep: must be a positive integer, got ${o.slicesPerStep}`);
-  }
-  if (o.checkpoint !== undefined && (!Number.isInteger(o.checkpoint.every) || o.checkpoint.every < 1)) {
-    throw new Error(`checkpoint.every: must be a positive integer, got ${o.checkpoint.every}`);
-  }
-  if (o.lrSchedule !== undefined && o.lrSchedule !== 'constant' && o.lrSchedule !== 'cosine') {
-    throw new Error(`lrSchedule: expected 'constant' | 'cosine', got ${String(o.lrSchedule)}`);
-  }
-  if (o.emaDecay !== undefined && !(o.emaDecay > 0 && o.emaDecay < 1)) throw new Error(`emaDecay: must be in (0, 1), got ${o.emaDecay}`);
-  if (o.checks !== undefined && (!Number.isInteger(o.checks.every) || o.checks.every < 1)) {
-    throw new Error(`checks.every: must be a positive integer, got ${o.checks.every}`);
-  }
+  validateTrainingOptions(o);
   if (o.heldOut !== undefined && o.heldOut.length !== echoes * slices * height * width) {
     throw new Error(`heldOut: length ${o.heldOut.length} is not echoes·slices·height·width = ${echoes * slices * height * width}`);
   }
@@ -177,11 +155,6 @@ function toNhwc(data: Float32Array, s: EchoShape, scale: number): Float32Array {
     for (let i = 0; i < plane; i++) out[i * s.echoes + e] = data[e * plane + i] / scale;
   }
   return out;
-}
-
-/** Cyclic slice indices of a step. */
-export function slicesOfStep(step: number, slicesPerStep: number, slices: number): number[] {
-  return Array.from({ length: slicesPerStep }, (_, j) => (step * slicesPerStep + j) % slices);
 }
 
 /** Predict (M0, T2) for every slice, one slice at a time (bounded memory). */
@@ -201,19 +174,13 @@ async function predictAll(net: T2Net, x: tf.Tensor4D, scale: number): Promise<Ch
   return { m0, t2 };
 }
 
-/** Learning-rate multiplier of 0-based step `step` of `steps`. */
-export function lrFactor(step: number, steps: number, schedule: 'constant' | 'cosine'): number {
-  return schedule === 'cosine' ? 0.5 * (1 + Math.cos((Math.PI * step) / steps)) : 1;
-}
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 /**
  * Train the network of {@link createT2Net} on one scan and return its maps for every slice.
  *
  * Input normalisation: echoes are divided by their maximum (M0 is returned in the data's units).
  * Each step: x (k slices, (k, H, W, echoes)) → (M0, T2) → ρ_TE = M0·exp(−TE/T2) → loss(ρ, x) →
  * Adam update; everything inside tf.tidy, so tf.memory().numTensors is unchanged after the call.
+ * The loop itself (optimiser, weight average, checkpoints, checks) is {@link runTrainingLoop}.
  */
 export async function trainT2Net(opts: TrainT2Options): Promise<TrainT2Result> {
   validate(opts);
@@ -242,10 +209,8 @@ export async function trainT2Net(opts: TrainT2Options): Promise<TrainT2Result> {
     lrSchedule: opts.lrSchedule ?? 'constant',
     // A schedule depends on the total, so only a constant rate can be extended by raising `steps`.
     scheduleSteps: opts.lrSchedule === 'cosine' ? opts.steps : null,
-    heldOut: opts.heldOut === undefined ? null : createHash('sha256').update(opts.heldOut).digest('hex').slice(0, 16),
+    heldOut: opts.heldOut === undefined ? null : sha256Of(opts.heldOut).slice(0, 16),
   };
-  const dataHash = createHash('sha256').update(Buffer.from(opts.echoes.buffer, opts.echoes.byteOffset, opts.echoes.byteLength)).digest('hex');
-  const configHash = createHash('sha256').update(JSON.stringify({ ...config, dataHash })).digest('hex').slice(0, 16);
 
   const tensorOf = (data: Float32Array): tf.Tensor4D =>
     tf.tensor4d(toNhwc(data, shape, scale), [shape.slices, shape.height, shape.width, shape.echoes]);
@@ -258,50 +223,7 @@ export async function trainT2Net(opts: TrainT2Options): Promise<TrainT2Result> {
       ? undefined
       : tf.tensor4d(toNhwc(Float32Array.from(opts.heldOut), shape, 1), [shape.slices, shape.height, shape.width, shape.echoes]);
   const net = createT2Net({ echoes: shape.echoes, width: opts.net.width, blocks: opts.net.blocks, seed: opts.seed, t2Range: opts.t2Range });
-  const adam = new Adam(net.variables, { learningRate: opts.learningRate });
-  const ema = opts.emaDecay === undefined ? undefined : new WeightAverage(net.variables, opts.emaDecay);
-  const withWeights = <T>(fn: () => Promise<T>): Promise<T> => (ema === undefined ? fn() : ema.withAveraged(fn));
-  const predict = (): Promise<CheckMaps> => withWeights(() => predictAll(net, x, scale));
-  const vars = [...net.variables.values()];
   try {
-    let lossHistory: number[] = [];
-    let resumedFrom = 0;
-    if (opts.checkpoint !== undefined) {
-      const ckpt = await loadCheckpoint(opts.checkpoint.dir);
-      if (ckpt !== undefined && ckpt.configHash === configHash && ckpt.step <= opts.steps) {
-        for (const [name, variable] of net.variables) {
-          const saved = ckpt.variables.get(name);
-          if (saved === undefined) throw new Error(`${opts.checkpoint.dir}: checkpoint lacks variable ${name}`);
-          tf.tidy(() => variable.assign(tf.tensor(saved.data, variable.shape)));
-        }
-        adam.setState({ step: ckpt.optimizer.step, m: ckpt.adamM, v: ckpt.adamV });
-        if (ema !== undefined) {
-          if (ckpt.ema === undefined) throw new Error(`${opts.checkpoint.dir}: checkpoint lacks the weight average`);
-          ema.setState(ckpt.step, ckpt.ema);
-        }
-        lossHistory = ckpt.lossHistory.slice(0, ckpt.step);
-        resumedFrom = ckpt.step;
-      }
-    }
-
-    const save = async (step: number): Promise<void> => {
-      if (opts.checkpoint === undefined) return;
-      const variables = new Map<string, NamedArray>();
-      for (const [name, v] of net.variables) variables.set(name, { shape: v.shape.slice(), data: (await v.data()) as Float32Array });
-      const state = await adam.getState();
-      await saveCheckpoint(opts.checkpoint.dir, {
-        step,
-        configHash,
-        config,
-        variables,
-        optimizer: { name: 'adam', step: state.step, learningRate: adam.learningRate, beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon },
-        adamM: state.m,
-        adamV: state.v,
-        ema: ema === undefined ? undefined : (await ema.getState()).shadow,
-        lossHistory,
-      });
-    };
-
     const lossFn = (batch: tf.Tensor4D, held: tf.Tensor4D | undefined) => (): tf.Scalar => {
       const { m0, t2 } = net.apply(batch);
       let pred = synthesize(m0, t2, opts.TE);
@@ -309,66 +231,33 @@ export async function trainT2Net(opts: TrainT2Options): Promise<TrainT2Result> {
       if (held !== undefined) pred = tf.add(tf.mul(pred, tf.sub(1, held)), tf.mul(batch, held));
       return echoLoss(opts.loss, pred, batch);
     };
-
-    let step = resumedFrom;
-    let aborted = false;
-    let trainMs = 0;
-    let firstStepMs = 0;
-    let lastSaved = resumedFrom;
-    const stepsThisCall = (): number => step - resumedFrom;
-    let stopped = false;
-    const check = async (loss: number): Promise<void> => {
-      if (opts.checks === undefined) return;
-      const { maps, blindMaps } = await withWeights(async () => ({
-        maps: await predictAll(net, x, scale),
-        blindMaps: xTrain === x ? undefined : await predictAll(net, xTrain, scale),
-      }));
-      stopped = opts.checks.fn({ step, elapsedMs: trainMs, loss, maps, ...(blindMaps ? { blindMaps } : {}) }) === true;
-    };
-
-    while (step < opts.steps) {
-      if (opts.signal?.aborted) {
-        aborted = true;
-        break;
-      }
-      const t0 = performance.now();
-      const lossTensor = tf.tidy(() => {
+    const r = await runTrainingLoop<CheckMaps>({
+      variables: net.variables,
+      learningRate: opts.learningRate,
+      lrSchedule: opts.lrSchedule ?? 'constant',
+      steps: opts.steps,
+      slices: shape.slices,
+      slicesPerStep,
+      emaDecay: opts.emaDecay,
+      checkpoint: opts.checkpoint,
+      signal: opts.signal,
+      onStep: opts.onStep,
+      checks: opts.checks,
+      config,
+      dataHash: sha256Of(opts.echoes),
+      lossOf: (slices) => {
         const pick = (t: tf.Tensor4D): tf.Tensor4D =>
-          slicesPerStep === shape.slices ? t : (tf.gather(t, tf.tensor1d(slicesOfStep(step, slicesPerStep, shape.slices), 'int32')) as tf.Tensor4D);
-        const { value, grads } = tf.variableGrads(lossFn(pick(xTrain), heldOut && pick(heldOut)), vars);
-        adam.apply(grads, lrFactor(step, opts.steps, opts.lrSchedule ?? 'constant'));
-        ema?.update();
-        return value;
-      });
-      const loss = (await lossTensor.data())[0];
-      lossTensor.dispose();
-      if (!Number.isFinite(loss)) throw new Error(`learningRate: the loss became ${loss} at step ${step + 1}; try a smaller learning rate`);
-      const dt = performance.now() - t0;
-      trainMs += dt;
-      if (stepsThisCall() === 0) firstStepMs = dt;
-      step++;
-      lossHistory.push(loss);
-      opts.onStep?.({ step, steps: opts.steps, loss, elapsedMs: trainMs });
-      if (opts.checkpoint !== undefined && step % opts.checkpoint.every === 0) {
-        await save(step);
-        lastSaved = step;
-      }
-      if (opts.checks !== undefined && (step % opts.checks.every === 0 || step === opts.steps)) await check(loss);
-      await yieldToEventLoop(); // lets an AbortSignal fired by a timer be seen
-      if (stopped) break;
-    }
-    if (opts.checkpoint !== undefined && step !== lastSaved) await save(step);
-
-    const n = stepsThisCall();
-    const stepMs = n === 0 ? 0 : n === 1 ? trainMs : (trainMs - firstStepMs) / (n - 1);
-    const maps = await predict();
-    return { ...maps, lossHistory, resumedFrom, stepsDone: step, aborted, stopped, backend: info.name, stepMs };
+          slices.length === shape.slices ? t : (tf.gather(t, tf.tensor1d(slices, 'int32')) as tf.Tensor4D);
+        return lossFn(pick(xTrain), heldOut && pick(heldOut));
+      },
+      predict: (blind) => predictAll(net, blind ? xTrain : x, scale),
+      blind: xTrain !== x,
+    });
+    return { ...r.maps, lossHistory: r.lossHistory, resumedFrom: r.resumedFrom, stepsDone: r.stepsDone, aborted: r.aborted, stopped: r.stopped, backend: info.name, stepMs: r.stepMs };
   } finally {
     if (xTrain !== x) xTrain.dispose();
     heldOut?.dispose();
     x.dispose();
-    adam.dispose();
-    ema?.dispose();
     net.dispose();
   }
 }

@@ -1,0 +1,30 @@
+// Step time of trainSubspaceNet (wasm): node packages/network/scripts/bench-subspace.mjs [slices=2] [steps=8] [loss=l1] [frames=600]
+// 112×112, rank 6, 4 blocks × width 32, one slice per step, random series (timing only). Build first.
+import { mulberry32 } from '@relaxomap/physics';
+import { trainSubspaceNet } from '../dist/index.js';
+
+const [S, steps, loss, F] = [+(process.argv[2] ?? 2), +(process.argv[3] ?? 8), process.argv[4] ?? 'l1', +(process.argv[5] ?? 600)];
+const [H, W, R] = [112, 112, 6];
+const u = mulberry32(1);
+const phi = new Float64Array(R * F); // Gram-Schmidt of random vectors: orthonormal rows
+for (let r = 0; r < R; r++) {
+  const v = Array.from({ length: F }, () => u() - 0.5);
+  for (let q = 0; q < r; q++) {
+    let d = 0;
+    for (let f = 0; f < F; f++) d += v[f] * phi[q * F + f];
+    for (let f = 0; f < F; f++) v[f] -= d * phi[q * F + f];
+  }
+  const norm = Math.hypot(...v);
+  for (let f = 0; f < F; f++) phi[r * F + f] = v[f] / norm;
+}
+const series = new Float32Array(2 * F * S * H * W);
+for (let i = 0; i < series.length; i++) series[i] = u() - 0.5;
+const t0 = performance.now();
+const perStep = [];
+let last = 0;
+const res = await trainSubspaceNet({
+  series, phi, shape: { frames: F, slices: S, height: H, width: W, rank: R }, net: { blocks: 4, width: 32 },
+  loss, learningRate: 3e-4, steps, seed: 1, slicesPerStep: 1, backend: 'wasm',
+  onStep: ({ elapsedMs }) => { perStep.push(Math.round(elapsedMs - last)); last = elapsedMs; },
+});
+console.log(JSON.stringify({ backend: res.backend, slices: S, frames: F, loss, steps, stepMs: Math.round(res.stepMs), perStep, totalMs: Math.round(performance.now() - t0) }));

@@ -1,0 +1,272 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { mulberry32 } from '@relaxomap/physics';
+import { initBackend } from './backend.js';
+import { loadCheckpoint } from './checkpoint.js';
+import { createResidualNet } from './model.js';
+import { projectSeries, SUBSPACE_OUTPUT_INIT_SCALE, trainSubspaceNet, type CoefficientMaps, type SubspaceShape, type TrainSubspaceOptions } from './train-subspace.js';
+import type { Check } from './stopping.js';
+
+/** Φ (rank, frames) with orthonormal rows: Gram-Schmidt of seeded random vectors. */
+function orthonormalPhi(R: number, F: number, seed: number): Float64Array {
+  const u = mulberry32(seed);
+  const phi = new Float64Array(R * F);
+  for (let r = 0; r < R; r++) {
+    const v = Array.from({ length: F }, () => u() - 0.5);
+    for (let q = 0; q < r; q++) {
+      let d = 0;
+      for (let f = 0; f < F; f++) d += v[f] * phi[q * F + f];
+      for (let f = 0; f < F; f++) v[f] -= d * phi[q * F + f];
+    }
+    const norm = Math.hypot(...v);
+    for (let f = 0; f < F; f++) phi[r * F + f] = v[f] / norm;
+  }
+  return phi;
+}
+
+/** Complex coefficients (re, im) of the two regions, per rank. */
+const C_DISC = [[1, 0.2], [-0.3, 0.1], [0.1, -0.2]];
+const C_SQUARE = [[0.6, -0.3], [0.2, 0.2], [-0.1, 0]];
+
+/**
+ * Noise-free phantom whose series lies exactly in span(Φ): a disc (C_DISC) inside a square
+ * (C_SQUARE), zero outside; series = c·Φ, (frame, slice, y, x) complex interleaved.
+ */
+function phantom(shape: SubspaceShape, phi: Float64Array): { series: Float32Array; truth: Float32Array; region: Uint8Array } {
+  const { frames: F, slices: S, height: H, width: W, rank: R } = shape;
+  const n = S * H * W;
+  const region = new Uint8Array(n);
+  const series = new Float32Array(2 * F * n);
+  const truth = new Float32Array(2 * R * n);
+  for (let s = 0; s < S; s++) {
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const i = (s * H + y) * W + x;
+        const disc = (x - 6 - s) ** 2 + (y - 7) ** 2 < 20;
+        const square = x > 2 && x < W - 2 && y > 2 && y < H - 2;
+        region[i] = disc ? 1 : square ? 2 : 0;
+        const c = disc ? C_DISC : square ? C_SQUARE : undefined;
+        if (c === undefined) continue;
+        for (let r = 0; r < R; r++) [truth[2 * (r * n + i)], truth[2 * (r * n + i) + 1]] = c[r];
+        for (let f = 0; f < F; f++) {
+          let re = 0;
+          let im = 0;
+          for (let r = 0; r < R; r++) {
+            re += c[r][0] * phi[r * F + f];
+            im += c[r][1] * phi[r * F + f];
+          }
+          series[2 * (f * n + i)] = re;
+          series[2 * (f * n + i) + 1] = im;
+        }
+      }
+    }
+  }
+  return { series, truth, region };
+}
+
+test('projectSeries: c = x·Φᵀ, by hand', () => {
+  // 3 frames, 1 slice, 1×2 voxels, rank 2; Φ rows [1, 0, 0] and [0, 0.6, 0.8].
+  const shape = { frames: 3, slices: 1, height: 1, width: 2, rank: 2 };
+  const phi = Float64Array.from([1, 0, 0, 0, 0.6, 0.8]);
+  // voxel 0: 1+2i, 3−i, 0.5; voxel 1: i, 2, −1+i; (frame, voxel) interleaved
+  const series = Float32Array.from([1, 2, 0, 1, 3, -1, 2, 0, 0.5, 0, -1, 1]);
+  const c = projectSeries(series, phi, shape);
+  // c[0] = frame 0; c[1] = 0.6·frame 1 + 0.8·frame 2: voxel 0 2.2 − 0.6i, voxel 1 0.4 + 0.8i
+  const expected = [1, 2, 0, 1, 2.2, -0.6, 0.4, 0.8];
+  assert.equal(c.length, 8);
+  c.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-6, `c[${i}] ${v} vs ${expected[i]}`));
+  assert.throws(() => projectSeries(series.subarray(2), phi, shape), /series: length/);
+  assert.throws(() => projectSeries(series, phi.subarray(1), shape), /phi: length/);
+});
+
+test('noise-free phantom in span(Φ): coefficients recovered within a few % (known answer)', async () => {
+  const shape = { frames: 40, slices: 1, height: 16, width: 16, rank: 3 };
+  const phi = orthonormalPhi(shape.rank, shape.frames, 5);
+  const { series, truth, region } = phantom(shape, phi);
+  // The projection of a series in span(Φ) is its coefficients.
+  const cIn = projectSeries(series, phi, shape);
+  cIn.forEach((v, i) => assert.ok(Math.abs(v - truth[i]) < 1e-5, `c_in[${i}]`));
+  const res = await trainSubspaceNet({
+    series, phi, shape, net: { blocks: 2, width: 16 }, loss: 'l1', learningRate: 3e-3, lrSchedule: 'cosine',
+    steps: 200, seed: 1, backend: 'wasm',
+  });
+  const { height: H, width: W, rank: R } = shape;
+  const n = H * W;
+  const at = (x: number, y: number): number => (x < 0 || y < 0 || x >= W || y >= H ? 255 : region[y * W + x]);
+  const interior: number[] = []; // relative error of the coefficient vector, voxels whose 3×3 neighbourhood is one region
+  const all: number[] = [];
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const i = y * W + x;
+      if (region[i] === 0) continue;
+      let err = 0;
+      let norm = 0;
+      for (let r = 0; r < R; r++) {
+        for (const k of [0, 1]) {
+          const j = 2 * (r * n + i) + k;
+          err += (res.coefficients[j] - truth[j]) ** 2;
+          norm += truth[j] ** 2;
+        }
+      }
+      const rel = Math.sqrt(err / norm);
+      all.push(rel);
+      let same = true;
+      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) same &&= at(x + dx, y + dy) === region[i];
+      if (same) interior.push(rel);
+    }
+  }
+  const median = (a: number[]) => a.slice().sort((p, q) => p - q)[a.length >> 1];
+  assert.ok(interior.length > 30);
+  // At initialisation c ≈ 0 everywhere: relative errors ≈ 100 %.
+  assert.ok(median(interior) < 0.01, `interior median relative error ${median(interior)}`);
+  assert.ok(Math.max(...interior) < 0.02, `interior max relative error ${Math.max(...interior)}`);
+  assert.ok(median(all) < 0.02, `tissue median relative error ${median(all)}`);
+  // Step 1's loss, by hand: the same initial network on c_in / s (channels re c_0..c_2, im c_0..c_2),
+  // synthesis c·Φ in float64, mean |c·Φ − x/s| over frames, voxels, re/im; s = max ‖c_in‖ = ‖C_DISC‖.
+  const scale = Math.hypot(...C_DISC.flat());
+  const input = new Float32Array(n * 2 * R);
+  for (let i = 0; i < n; i++) {
+    for (let r = 0; r < R; r++) {
+      input[i * 2 * R + r] = cIn[2 * (r * n + i)] / scale;
+      input[i * 2 * R + R + r] = cIn[2 * (r * n + i) + 1] / scale;
+    }
+  }
+  const net0 = createResidualNet({ inChannels: 2 * R, outChannels: 2 * R, width: 16, blocks: 2, seed: 1, outputInitScale: SUBSPACE_OUTPUT_INIT_SCALE });
+  const x0 = tf.tensor4d(input, [1, H, W, 2 * R]);
+  const y0 = net0.apply(x0);
+  const c0 = y0.dataSync();
+  tf.dispose([x0, y0]);
+  net0.dispose();
+  const F = shape.frames;
+  let l1 = 0;
+  for (let i = 0; i < n; i++) {
+    for (let f = 0; f < F; f++) {
+      for (const k of [0, 1]) {
+        let synth = 0;
+        for (let r = 0; r < R; r++) synth += c0[i * 2 * R + k * R + r] * phi[r * F + f];
+        l1 += Math.abs(synth - series[2 * (f * n + i) + k] / scale);
+      }
+    }
+  }
+  l1 /= 2 * F * n;
+  assert.ok(Math.abs(res.lossHistory[0] / l1 - 1) < 1e-4, `first loss ${res.lossHistory[0]} vs ${l1} by hand`);
+  assert.ok(res.lossHistory[199] < res.lossHistory[0] / 50, 'loss fell');
+  assert.equal(res.lossHistory.length, 200);
+  assert.equal(res.backend, 'wasm');
+});
+
+function smallOptions(dir: string | undefined, extra: Partial<TrainSubspaceOptions> = {}): TrainSubspaceOptions {
+  const shape = { frames: 12, slices: 2, height: 10, width: 10, rank: 2 };
+  const phi = orthonormalPhi(shape.rank, shape.frames, 3);
+  const { series } = phantom(shape, phi);
+  return {
+    series, phi, shape, net: { blocks: 1, width: 4 }, loss: 'l1', learningRate: 1e-2, steps: 12, seed: 7,
+    slicesPerStep: 1, backend: 'wasm', emaDecay: 0.8, lrSchedule: 'cosine',
+    checkpoint: dir === undefined ? undefined : { dir, every: 4 },
+    ...extra,
+  };
+}
+
+test('subspace: abort + resume from checkpoint gives exactly the uninterrupted result', async () => {
+  const root = await mkdtemp(path.join(tmpdir(), 'relaxomap-subspace-'));
+  try {
+    const full = await trainSubspaceNet(smallOptions(path.join(root, 'a')));
+    assert.equal(full.stepsDone, 12);
+    assert.equal(full.resumedFrom, 0);
+
+    const dir = path.join(root, 'b');
+    const controller = new AbortController();
+    const first = await trainSubspaceNet(smallOptions(dir, {
+      signal: controller.signal,
+      onStep: ({ step }) => {
+        if (step === 6) controller.abort();
+      },
+    }));
+    assert.equal(first.aborted, true);
+    assert.equal(first.stepsDone, 6);
+    assert.equal((await loadCheckpoint(dir))?.step, 6, 'checkpoint saved on abort');
+    assert.deepEqual(await readdir(dir), ['latest.json', 'step-000000006']);
+
+    const second = await trainSubspaceNet(smallOptions(dir));
+    assert.equal(second.resumedFrom, 6);
+    assert.equal(second.stepsDone, 12);
+    assert.deepEqual(second.lossHistory, full.lossHistory);
+    assert.deepEqual(second.coefficients, full.coefficients);
+
+    // Other data (Φ of another seed) does not resume from it.
+    const o = smallOptions(dir, { steps: 2 });
+    const other = await trainSubspaceNet({ ...o, phi: orthonormalPhi(o.shape.rank, o.shape.frames, 4) });
+    assert.equal(other.resumedFrom, 0);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('subspace: held-out voxels are out of the loss and blind in the input; a check stops training', async () => {
+  const base = smallOptions(undefined, { emaDecay: undefined, steps: 20 });
+  const { slices: S, height: H, width: W, frames: F } = base.shape;
+  const n = S * H * W;
+  const heldOut = new Uint8Array(n);
+  for (let i = 7; i < n; i += 9) heldOut[i] = 1;
+  // The same data with the held-out voxels changed (to −0.5× the series of another voxel, so
+  // the normalising maximum is unchanged): training must not notice.
+  const changed = base.series.slice();
+  for (let i = 0; i < n; i++) {
+    if (!heldOut[i]) continue;
+    const src = (i * 7 + 3) % n;
+    for (let f = 0; f < F; f++) for (const k of [0, 1]) changed[2 * (f * n + i) + k] = -0.5 * base.series[2 * (f * n + src) + k];
+  }
+  const run = async (series: Float32Array) => {
+    const checks: Array<Check<CoefficientMaps> & { loss: number }> = [];
+    const res = await trainSubspaceNet({
+      ...base, series, heldOut,
+      checks: { every: 2, fn: (c) => (checks.push(c), c.step === 6) },
+    });
+    return { res, checks };
+  };
+  const a = await run(base.series);
+  const b = await run(changed);
+  for (const { res, checks } of [a, b]) {
+    assert.equal(res.stopped, true);
+    assert.equal(res.stepsDone, 6);
+    assert.equal(res.lossHistory.length, 6);
+    assert.deepEqual(checks.map((c) => c.step), [2, 4, 6]);
+    assert.deepEqual(checks.map((c) => c.loss), res.lossHistory.filter((_, k) => k % 2 === 1));
+    for (const c of checks) assert.ok(c.blindMaps !== undefined && c.blindMaps.coefficients.length === c.maps.coefficients.length);
+  }
+  assert.deepEqual(b.res.lossHistory, a.res.lossHistory, 'held-out voxels do not enter the loss');
+  assert.deepEqual(b.checks[2].blindMaps, a.checks[2].blindMaps, 'nor the blind-spot input');
+  assert.notDeepEqual(b.checks[2].maps, a.checks[2].maps, 'the full input does see them');
+  assert.deepEqual(a.checks[2].maps.coefficients, a.res.coefficients, 'the stopping check’s maps are the returned ones');
+});
+
+test('subspace: no tensor leaks; input validation names the field', async () => {
+  await initBackend('wasm');
+  const root = await mkdtemp(path.join(tmpdir(), 'relaxomap-subspace-'));
+  try {
+    const ok = smallOptions(path.join(root, 'c'), { steps: 3, loss: 'mse' });
+    const before = tf.memory().numTensors;
+    let checks = 0;
+    const heldOut = new Uint8Array(ok.shape.slices * ok.shape.height * ok.shape.width);
+    heldOut[55] = 1;
+    await trainSubspaceNet({ ...ok, slicesPerStep: 2, heldOut, checks: { every: 2, fn: () => void checks++ } });
+    await trainSubspaceNet(smallOptions(undefined, { steps: 2 }));
+    assert.equal(tf.memory().numTensors, before);
+    assert.equal(checks, 2); // after steps 2 and 3 (the last)
+
+    await assert.rejects(trainSubspaceNet({ ...ok, series: new Float32Array(5) }), /series: length/);
+    await assert.rejects(trainSubspaceNet({ ...ok, phi: ok.phi.subarray(1) }), /phi: length/);
+    await assert.rejects(trainSubspaceNet({ ...ok, phi: Float64Array.from(ok.phi, (v) => 2 * v) }), /phi: rows must be orthonormal/);
+    await assert.rejects(trainSubspaceNet({ ...ok, shape: { ...ok.shape, rank: 0 } }), /shape.rank/);
+    await assert.rejects(trainSubspaceNet({ ...ok, heldOut: new Uint8Array(3) }), /heldOut: length/);
+    await assert.rejects(trainSubspaceNet({ ...ok, loss: 'ssim' as 'l1' }), /loss/);
+    await assert.rejects(trainSubspaceNet({ ...ok, learningRate: 0 }), /learningRate/);
+    await assert.rejects(trainSubspaceNet({ ...ok, series: new Float32Array(ok.series.length) }), /series: its projection/);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});

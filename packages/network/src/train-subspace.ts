@@ -1,0 +1,328 @@
+/**
+ * Scan-specific, unsupervised subspace network for MR fingerprinting (Gao et al., MRF part): the
+ * network maps the subspace projection of one subject's MRF time series to complex subspace
+ * coefficient maps c; the loss compares the series re-synthesised in the subspace, c·Φ, with the
+ * measured series. No reference maps (T1, T2, M0) are used; they follow from c by dictionary
+ * matching in the subspace, outside this package.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend, type BackendPreference } from './backend.js';
+import { DEFAULT_SLICES_PER_STEP, runTrainingLoop, sha256Of, validateTrainingOptions } from './loop.js';
+import { createResidualNet, type ResidualNet } from './model.js';
+import { blindSpotFill, type Check } from './stopping.js';
+import { subspaceLoss, type SubspaceTarget } from './subspace-loss.js';
+
+/** Layout of an MRF series (frame, slice, y, x) and of its subspace (rank coefficients). */
+export interface SubspaceShape {
+  frames: number;
+  slices: number;
+  height: number;
+  width: number;
+  rank: number;
+}
+
+/** Coefficient maps c, (rank, slice, y, x) complex interleaved (re, im), in the units of the series. */
+export interface CoefficientMaps {
+  coefficients: Float32Array;
+}
+
+/** Options of {@link trainSubspaceNet}. */
+export interface TrainSubspaceOptions {
+  /** Target time series, (frame, slice, y, x) complex interleaved, e.g. a sliding-window reconstruction. */
+  series: Float32Array;
+  /** Φ, (rank, frame) real, orthonormal rows (e.g. the leading right singular vectors of the dictionary). */
+  phi: Float32Array | Float64Array;
+  shape: SubspaceShape;
+  /** Residual blocks (paper: 9) and feature width (channels). */
+  net: { blocks: number; width: number };
+  /** Between c·Φ and the series, mean over frames, voxels and (re, im) (paper: 'l1'). */
+  loss: 'l1' | 'mse';
+  learningRate: number;
+  /** 'constant' (default) or 'cosine' (lr·½(1 + cos(π·s/steps))); see {@link lrFactor}. */
+  lrSchedule?: 'constant' | 'cosine';
+  /** Total optimisation steps (including those done before a resume). */
+  steps: number;
+  /** Seed of the weight initialisation. */
+  seed: number;
+  /** Slices per step, cyclic order; default {@link DEFAULT_SLICES_PER_STEP}, capped at the slices. */
+  slicesPerStep?: number;
+  /** Decay of a weight average used for every prediction; default off. */
+  emaDecay?: number;
+  /** Backend for {@link initBackend}; default 'auto'. */
+  backend?: BackendPreference;
+  /**
+   * Save every `every` steps, on abort and at the end; resume a checkpoint in `dir` whose
+   * configuration hash (series and Φ SHA-256, shape, net, loss, lr, schedule, seed, slicesPerStep,
+   * emaDecay, held-out mask — not `steps` for a constant rate) matches.
+   */
+  checkpoint?: { dir: string; every: number };
+  /** Stop early: the current step finishes, a checkpoint is saved, and the maps are returned. */
+  signal?: AbortSignal;
+  /** Called after every step. */
+  onStep?: (info: { step: number; steps: number; loss: number; elapsedMs: number }) => void;
+  /** Voxels held out, (slice, y, x), 1 = held out: excluded from the loss and blind-spot filled in the input (all channels). */
+  heldOut?: Uint8Array;
+  /**
+   * Every `every` steps (and after the last), predict c for all slices (averaged weights when
+   * `emaDecay` is set): `maps` from the full input, `blindMaps` from the blind-spot input when
+   * `heldOut` is set; `fn` returning true stops training there.
+   */
+  checks?: { every: number; fn: (check: Check<CoefficientMaps> & { loss: number }) => boolean | void };
+}
+
+/** Result of {@link trainSubspaceNet}. */
+export interface TrainSubspaceResult {
+  /** c, (rank, slice, y, x) complex interleaved, in the units of the series. */
+  coefficients: Float32Array;
+  /** Loss after each completed step, from step 1 (including steps before a resume), normalised units. */
+  lossHistory: number[];
+  /** Step the run resumed from (0 = fresh start). */
+  resumedFrom: number;
+  /** Completed steps (= steps unless aborted or stopped by a check). */
+  stepsDone: number;
+  aborted: boolean;
+  /** A check's `fn` returned true before `steps`. */
+  stopped: boolean;
+  /** TensorFlow.js backend name. */
+  backend: string;
+  /** Mean wall time per step in this call, ms (first step excluded when there are more). */
+  stepMs: number;
+}
+
+/** Initial scale of the output conv: training starts near c = 0. */
+export const SUBSPACE_OUTPUT_INIT_SCALE = 0.01;
+
+/** Tolerance on Φ·Φᵀ = I (float32 singular vectors are orthonormal to ~1e-6). */
+const ORTHONORMAL_TOLERANCE = 1e-3;
+
+function checkShape(shape: SubspaceShape): void {
+  const { frames, slices, height, width, rank } = shape ?? ({} as SubspaceShape);
+  for (const [k, v] of Object.entries({ frames, slices, height, width, rank })) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`shape.${k}: must be a positive integer, got ${v}`);
+  }
+  if (rank > frames) throw new Error(`shape.rank: must be ≤ frames (${frames}), got ${rank}`);
+}
+
+function checkPhi(phi: Float32Array | Float64Array, shape: SubspaceShape): void {
+  const { rank: R, frames: F } = shape;
+  if (!(phi instanceof Float32Array || phi instanceof Float64Array)) throw new Error('phi: must be a Float32Array or Float64Array');
+  if (phi.length !== R * F) throw new Error(`phi: length ${phi.length} is not rank·frames = ${R * F}`);
+  for (let a = 0; a < R; a++) {
+    for (let b = a; b < R; b++) {
+      let dot = 0;
+      for (let f = 0; f < F; f++) dot += phi[a * F + f]! * phi[b * F + f]!;
+      if (!(Math.abs(dot - (a === b ? 1 : 0)) <= ORTHONORMAL_TOLERANCE)) {
+        throw new Error(`phi: rows must be orthonormal, row ${a}·row ${b} = ${dot}`);
+      }
+    }
+  }
+}
+
+function validate(o: TrainSubspaceOptions): void {
+  checkShape(o.shape);
+  const { frames: F, slices: S, height: H, width: W } = o.shape;
+  if (!(o.series instanceof Float32Array)) throw new Error('series: must be a Float32Array');
+  if (o.series.length !== 2 * F * S * H * W) {
+    throw new Error(`series: length ${o.series.length} is not 2·frames·slices·height·width = ${2 * F * S * H * W}`);
+  }
+  checkPhi(o.phi, o.shape);
+  if (o.loss !== 'l1' && o.loss !== 'mse') throw new Error(`loss: expected 'l1' | 'mse', got ${String(o.loss)}`);
+  validateTrainingOptions(o);
+  if (o.heldOut !== undefined && o.heldOut.length !== S * H * W) {
+    throw new Error(`heldOut: length ${o.heldOut.length} is not slices·height·width = ${S * H * W}`);
+  }
+}
+
+/**
+ * Projection of a series onto the subspace, c_in = x·Φᵀ: c[r, v] = Σ_f x[f, v]·Φ[r, f] for every
+ * voxel v, real and imaginary parts separately (Φ real), accumulated in float64. For a series in
+ * span(Φ) with orthonormal rows, c_in·Φ = x exactly.
+ *
+ * @param series - (frame, slice, y, x) complex interleaved (re, im)
+ * @param phi - (rank, frame), real
+ * @returns c_in, (rank, slice, y, x) complex interleaved
+ */
+export function projectSeries(series: Float32Array, phi: Float32Array | Float64Array, shape: SubspaceShape): Float32Array {
+  checkShape(shape);
+  const { frames: F, rank: R } = shape;
+  const n = shape.slices * shape.height * shape.width;
+  if (series.length !== 2 * F * n) throw new Error(`series: length ${series.length} is not 2·frames·slices·height·width = ${2 * F * n}`);
+  if (phi.length !== R * F) throw new Error(`phi: length ${phi.length} is not rank·frames = ${R * F}`);
+  const out = new Float32Array(2 * R * n);
+  const acc = new Float64Array(2 * n);
+  for (let r = 0; r < R; r++) {
+    acc.fill(0);
+    for (let f = 0; f < F; f++) {
+      const w = phi[r * F + f]!;
+      if (w === 0) continue;
+      const base = 2 * f * n;
+      for (let k = 0; k < 2 * n; k++) acc[k] += w * series[base + k]!;
+    }
+    out.set(acc, 2 * r * n);
+  }
+  return out;
+}
+
+/** c (rank, voxel) complex interleaved → planar channels (2·rank, voxel): re c_0..c_{R−1}, then im. */
+function toPlanar(c: Float32Array, R: number, n: number): Float32Array {
+  const out = new Float32Array(2 * R * n);
+  for (let r = 0; r < R; r++) {
+    for (let v = 0; v < n; v++) {
+      out[r * n + v] = c[2 * (r * n + v)]!;
+      out[(R + r) * n + v] = c[2 * (r * n + v) + 1]!;
+    }
+  }
+  return out;
+}
+
+/** Planar channels (C, voxel) → NHWC (voxel, C), divided by `scale`. */
+function planarToNhwc(planar: Float32Array, C: number, n: number, scale: number): Float32Array {
+  const out = new Float32Array(C * n);
+  for (let k = 0; k < C; k++) for (let v = 0; v < n; v++) out[v * C + k] = planar[k * n + v]! / scale;
+  return out;
+}
+
+/** Predict c for every slice, one slice at a time; (rank, slice, y, x) complex interleaved, × scale. */
+async function predictAll(net: ResidualNet, x: tf.Tensor4D, R: number, scale: number): Promise<CoefficientMaps> {
+  const [S, H, W, C] = x.shape;
+  const hw = H * W;
+  const n = S * hw;
+  const coefficients = new Float32Array(2 * R * n);
+  for (let s = 0; s < S; s++) {
+    const out = tf.tidy(() => tf.mul(net.apply(tf.slice(x, [s, 0, 0, 0], [1, H, W, C])), scale));
+    const d = (await out.data()) as Float32Array;
+    out.dispose();
+    for (let p = 0; p < hw; p++) {
+      for (let r = 0; r < R; r++) {
+        const o = 2 * (r * n + s * hw + p);
+        coefficients[o] = d[p * C + r]!;
+        coefficients[o + 1] = d[p * C + R + r]!;
+      }
+    }
+  }
+  return { coefficients };
+}
+
+/**
+ * Train the subspace network on one MRF scan and return its coefficient maps for every slice.
+ *
+ * Input: c_in = {@link projectSeries}(series), as 2·rank channels (re of each coefficient, then
+ * im), divided by s = max over voxels of ‖c_in‖ (the norm of the voxel's coefficient vector, = the
+ * norm of its projected series since Φ's rows are orthonormal). Output: 2·rank linear channels
+ * of {@link createResidualNet} (output conv × {@link SUBSPACE_OUTPUT_INIT_SCALE}), read as (re, im)
+ * of c/s. Each step, on the step's slice(s): x̂ = c·Φ (re and im separately, a matMul of
+ * (H·W, rank) × (rank, frames)) against x/s, loss = mean |x̂ − x/s| ('l1') or mean (x̂ − x/s)²
+ * ('mse') over frames, kept voxels and (re, im) ({@link subspaceLoss}); Adam; see
+ * {@link runTrainingLoop}. The returned c is multiplied back by s. tf.memory().numTensors is
+ * unchanged after the call.
+ */
+export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<TrainSubspaceResult> {
+  validate(opts);
+  const info = await initBackend(opts.backend ?? 'auto');
+  const { frames: F, slices: S, height: H, width: W, rank: R } = opts.shape;
+  const hw = H * W;
+  const n = S * hw;
+  const C = 2 * R;
+  const slicesPerStep = Math.min(opts.slicesPerStep ?? DEFAULT_SLICES_PER_STEP, S);
+  for (let i = 0; i < opts.series.length; i++) {
+    if (!Number.isFinite(opts.series[i])) throw new Error(`series: non-finite value at index ${i}`);
+  }
+  const cIn = toPlanar(projectSeries(opts.series, opts.phi, opts.shape), R, n);
+  // s = max over voxels of the norm of the coefficient vector (= the norm of the projected series).
+  const norm2 = new Float64Array(n);
+  for (let k = 0; k < C; k++) for (let v = 0; v < n; v++) norm2[v] += cIn[k * n + v]! ** 2;
+  const scale = Math.sqrt(norm2.reduce((a, b) => Math.max(a, b), 0));
+  if (!(scale > 0)) throw new Error('series: its projection onto Φ is zero everywhere');
+
+  const config = {
+    model: 'subspace',
+    shape: opts.shape,
+    phi: sha256Of(opts.phi).slice(0, 16),
+    net: { blocks: opts.net.blocks, width: opts.net.width },
+    loss: opts.loss,
+    learningRate: opts.learningRate,
+    seed: opts.seed,
+    slicesPerStep,
+    emaDecay: opts.emaDecay ?? null,
+    lrSchedule: opts.lrSchedule ?? 'constant',
+    scheduleSteps: opts.lrSchedule === 'cosine' ? opts.steps : null,
+    heldOut: opts.heldOut === undefined ? null : sha256Of(opts.heldOut).slice(0, 16),
+  };
+
+  // Targets (slice, voxel, frame), re and im, divided by the scale: the layout of c·Φ's rows.
+  const targetRe = new Float32Array(F * n);
+  const targetIm = new Float32Array(F * n);
+  for (let f = 0; f < F; f++) {
+    for (let v = 0; v < n; v++) {
+      targetRe[v * F + f] = opts.series[2 * (f * n + v)]! / scale;
+      targetIm[v * F + f] = opts.series[2 * (f * n + v) + 1]! / scale;
+    }
+  }
+  const kept = new Float64Array(S); // kept voxels per slice (the loss's denominator)
+  for (let v = 0; v < n; v++) kept[Math.floor(v / hw)] += opts.heldOut !== undefined && opts.heldOut[v] ? 0 : 1;
+
+  const x = tf.tensor4d(planarToNhwc(cIn, C, n, scale), [S, H, W, C]);
+  const xTrain =
+    opts.heldOut === undefined
+      ? x
+      : tf.tensor4d(planarToNhwc(blindSpotFill(cIn, { echoes: C, slices: S, height: H, width: W }, opts.heldOut), C, n, scale), [S, H, W, C]);
+  // One tensor per slice (gather of a 30 MB slice costs ~0.5 s on wasm; picking a tensor costs nothing).
+  const perSlice = (data: Float32Array, cols: number): tf.Tensor2D[] =>
+    Array.from({ length: S }, (_, s) => tf.tensor2d(data.subarray(s * hw * cols, (s + 1) * hw * cols), [hw, cols]));
+  const tRe = perSlice(targetRe, F);
+  const tIm = perSlice(targetIm, F);
+  const keep = opts.heldOut === undefined ? undefined : perSlice(Float32Array.from(opts.heldOut, (h) => (h ? 0 : 1)), 1);
+  const phi = tf.tensor2d(Float32Array.from(opts.phi), [R, F]);
+  const phiT = tf.transpose(phi) as tf.Tensor2D;
+  const net = createResidualNet({
+    inChannels: C, outChannels: C, width: opts.net.width, blocks: opts.net.blocks, seed: opts.seed,
+    outputInitScale: SUBSPACE_OUTPUT_INIT_SCALE, name: 'subspacenet',
+  });
+  try {
+    const r = await runTrainingLoop<CoefficientMaps>({
+      variables: net.variables,
+      learningRate: opts.learningRate,
+      lrSchedule: opts.lrSchedule ?? 'constant',
+      steps: opts.steps,
+      slices: S,
+      slicesPerStep,
+      emaDecay: opts.emaDecay,
+      checkpoint: opts.checkpoint,
+      signal: opts.signal,
+      onStep: opts.onStep,
+      checks: opts.checks,
+      config,
+      dataHash: sha256Of(opts.series),
+      lossOf: (slices) => {
+        const B = slices.length;
+        const input = B === S ? xTrain : (tf.gather(xTrain, tf.tensor1d(slices, 'int32')) as tf.Tensor4D);
+        const join = (parts: tf.Tensor2D[]): tf.Tensor2D => (B === 1 ? parts[slices[0]!]! : tf.concat(slices.map((s) => parts[s]!), 0));
+        const target: SubspaceTarget = {
+          phi,
+          phiT,
+          re: join(tRe),
+          im: join(tIm),
+          weight: keep && join(keep),
+          count: 2 * F * Math.max(1, slices.reduce((a, s) => a + kept[s]!, 0)),
+        };
+        return () => subspaceLoss(tf.reshape(net.apply(input), [B * hw, C]), opts.loss, target);
+      },
+      predict: (blind) => predictAll(net, blind ? xTrain : x, R, scale),
+      blind: xTrain !== x,
+    });
+    return {
+      coefficients: r.maps.coefficients,
+      lossHistory: r.lossHistory,
+      resumedFrom: r.resumedFrom,
+      stepsDone: r.stepsDone,
+      aborted: r.aborted,
+      stopped: r.stopped,
+      backend: info.name,
+      stepMs: r.stepMs,
+    };
+  } finally {
+    if (xTrain !== x) xTrain.dispose();
+    tf.dispose([x, ...tRe, ...tIm, ...(keep ?? []), phi, phiT]);
+    net.dispose();
+  }
+}
