@@ -1,11 +1,16 @@
 #!/usr/bin/env zx
-// Benchmarks (not timed tests): Varpro throughput on the paper's T2* volume, and the time of one
+// Benchmarks (not timed tests): Varpro throughput on the paper's T2* volume, the time of one
 // training step (forward + backward + Adam) of the default network on every TensorFlow.js backend
-// that loads here. Ratios are against baselines measured in this same run.
+// that loads here, and the MRF building blocks: dictionary atoms/s (EPG-FISP, 600 TRs) and NUFFT
+// adjoint frames/s at 220×220, each beside its naive baseline. Ratios are against baselines measured
+// in this same run.
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { chalk } from 'zx';
 import { benchmarkVarpro } from '@relaxomap/fitting';
 import { initBackend, trainT2Net } from '@relaxomap/network';
+import { benchmarkDictionary, DEFAULT_FISP_TIMING, parseScheduleColumn, truncateSchedule } from '@relaxomap/physics';
+import { benchmarkNufftAdjoint } from '@relaxomap/recon';
 
 const quick = process.argv.includes('--quick');
 const rows = [];
@@ -46,6 +51,33 @@ for (const backend of ['tensorflow', 'wasm', 'cpu']) {
       seconds: (result.stepMs / 1000).toFixed(3), ratio: `${(baseline[key] / result.stepMs).toFixed(2)}× vs first backend` });
   }
 }
+console.log(chalk.bold('MRF dictionary: EPG-FISP atoms (Jiang 2015 schedule, first 600 TRs, TE 2 ms, inversion 20 ms), default grid'));
+const column = (file, field) => parseScheduleColumn(readFileSync(`data/mrf/jiang2015-fisp/${file}`, 'utf8'), file, field);
+const seq = { ...truncateSchedule({ FA_deg: column('fa.txt', 'FA'), TR_ms: column('tr.txt', 'TR') }, 600), ...DEFAULT_FISP_TIMING };
+// --quick: a coarse grid (~470 atoms, 10 % steps) instead of the default 10 597 atoms.
+const grid = quick ? { T1: { min: 100, max: 5000, ratio: 1.1 }, T2: { min: 10, max: 2000, ratio: 1.1 } } : undefined;
+for (const threads of [...new Set([1, Math.min(2, availableParallelism())])]) {
+  const d = await benchmarkDictionary(seq, { grid, threads, baselineAtoms: quick ? 5 : 20 });
+  if (threads === 1) {
+    rows.push({ bench: `dictionary ${d.atoms} atoms × ${d.nTR} TRs`, setting: 'naive EPG (complex, untruncated)',
+      value: `${d.baseline.atomsPerSecond.toFixed(1)} atoms/s`, seconds: (d.atoms / d.baseline.atomsPerSecond).toFixed(1) + ' (extrapolated)', ratio: '1.00×' });
+  }
+  rows.push({ bench: `dictionary ${d.atoms} atoms × ${d.nTR} TRs`, setting: `fast EPG, ${d.threads} thread(s)`,
+    value: `${d.atomsPerSecond.toFixed(0)} atoms/s`, seconds: d.seconds.toFixed(2), ratio: `${d.speedup.toFixed(1)}× vs naive` });
+}
+
+console.log(chalk.bold('NUFFT adjoint of one MRF frame at 220×220 (48-interleaf variable-density spiral)'));
+for (const perFrame of [1, 6]) {
+  const b = benchmarkNufftAdjoint({ imageSize: 220, interleavesPerFrame: perFrame, minMs: quick ? 300 : 1000, directRows: quick ? 8 : 32 });
+  const base = `NUFFT adjoint 220², ${perFrame} interleaf(s)/frame`;
+  rows.push({ bench: base, setting: 'direct NUDFT (naive)', value: `${b.directNudft.framesPerSecond.toFixed(2)} frames/s`,
+    seconds: (b.directNudft.msPerFrame / 1000).toFixed(3), ratio: '1.00×' });
+  rows.push({ bench: base, setting: 'unplanned gridding', value: `${b.unplannedGridding.framesPerSecond.toFixed(1)} frames/s`,
+    seconds: (b.unplannedGridding.msPerFrame / 1000).toFixed(4), ratio: `${(b.unplannedGridding.framesPerSecond / b.directNudft.framesPerSecond).toFixed(1)}× vs NUDFT` });
+  rows.push({ bench: base, setting: `planned NUFFT (W ${b.width}, α ${b.oversampling})`, value: `${b.planned.framesPerSecond.toFixed(1)} frames/s`,
+    seconds: (b.planned.msPerFrame / 1000).toFixed(4), ratio: `${(b.planned.framesPerSecond / b.directNudft.framesPerSecond).toFixed(0)}× vs NUDFT, ${(b.planned.framesPerSecond / b.unplannedGridding.framesPerSecond).toFixed(1)}× vs unplanned` });
+}
+
 console.log('');
 console.table(rows);
 for (const note of notes) console.log(`note — ${note}`);

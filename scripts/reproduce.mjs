@@ -4,7 +4,7 @@
 import { $, chalk, fs } from 'zx';
 
 $.verbose = true;
-const pipelines = ['t2-simulation'];
+const pipelines = ['t2-simulation', 'mrf'];
 const started = Date.now();
 for (const name of pipelines) {
   console.log(chalk.bold(`\n=== ${name} ===`));

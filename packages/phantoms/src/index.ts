@@ -11,3 +11,5 @@ export { gaussianFilter2D, gaussianKernel, smoothRandomField } from './texture.j
 export { readManifest, verifyManifest } from './manifest.js';
 export type { DataManifest, ManifestFile } from './manifest.js';
 export { findRepoRoot } from './repo-root.js';
+export { MRF_TISSUES_3T, padToSquare, simulateMrfPhantom } from './mrf-phantom.js';
+export type { MrfPhantom, MrfPhantomParams, MrfTissueProps } from './mrf-phantom.js';

@@ -58,7 +58,7 @@ export type VarproParams = z.output<typeof varproParams>;
  * When a scan-specific training stops, judged from the scan alone (network/src/stopping.ts). The
  * default rule and dof are the winners of the measurement in the network package README.
  */
-export const stoppingParams = z
+const stoppingParamsWith = (heldOutUnit: 'echo' | 'voxel') => z
   .strictObject({
     /** discrepancy: stop when the echo residual reaches σ²(1 − dof/echoes), σ from the background; heldout: best held-out error; none: train all `steps`. */
     rule: z.enum(['discrepancy', 'heldout', 'none']).default('discrepancy'),
@@ -71,13 +71,14 @@ export const stoppingParams = z
     dof: z.number().min(0).max(3).default(0.6),
     /** Fraction of the object's voxels with one echo (or all echoes) held out of the loss; 0 = none. */
     held_out_fraction: z.number().min(0).lt(0.5).default(0.1),
-    held_out_unit: z.enum(['echo', 'voxel']).default('echo'),
+    held_out_unit: z.enum(['echo', 'voxel']).default(heldOutUnit),
     /** Held-out rule: checks without improvement before it stops. */
     patience: z.number().int().min(1).default(8),
     /** Keep training to `steps` after the rule decided (studies that draw the whole curve); the maps are still the rule's. */
     run_to_max: z.boolean().default(false),
   })
   .prefault({});
+export const stoppingParams = stoppingParamsWith('echo');
 export type StoppingParams = z.output<typeof stoppingParams>;
 
 export const trainT2Params = z.strictObject({
@@ -125,3 +126,183 @@ export const reportStoppingParams = z.strictObject({
   region: z.enum(['brain_no_csf', 'brain', 'wm', 'gm', 'csf']).default('brain_no_csf'),
 });
 export type ReportStoppingParams = z.output<typeof reportStoppingParams>;
+
+// ───────────────────────── MR fingerprinting (paper Fig. 5) ─────────────────────────
+// Kinds mrf-dictionary, simulate-mrf, mrf-sliding-window, evaluate-mrf, figure-mrf (pipelines/mrf.yaml).
+
+/** A fraction in (0, 1]. */
+const fraction = z.number().gt(0).max(1);
+
+/** Geometric axis of the dictionary grid, ms: min·ratio^j up to max. */
+const geometricAxisMs = z
+  .strictObject({ min: positive, max: positive, ratio: z.number().gt(1) })
+  .refine((a) => a.min <= a.max, { message: 'min must be ≤ max' });
+
+/** Default grid = DEFAULT_MRF_GRID of @relaxomap/physics (10 597 atoms; mrf-params.test.ts checks they agree). */
+export const mrfGridParams = z
+  .strictObject({
+    T1_ms: geometricAxisMs.default({ min: 100, max: 5000, ratio: 1.04 }),
+    T2_ms: geometricAxisMs.default({ min: 10, max: 2000, ratio: 1.04 }),
+  })
+  .prefault({})
+  .superRefine((g, ctx) => {
+    // Only pairs with T2 < T1 become atoms: with T2 ≥ T1 everywhere the dictionary is empty.
+    if (g.T2_ms.min >= g.T1_ms.max) {
+      ctx.addIssue({ code: 'custom', path: ['T2_ms', 'min'], message: `every T2 (from ${g.T2_ms.min} ms) is ≥ every T1 (up to ${g.T1_ms.max} ms): the dictionary would be empty` });
+    }
+  });
+
+/** Rank of the temporal subspace Φ: exactly one of sigma_fraction (Σσ, the paper's "95 % power" → 6), energy (Σσ² → 3), rank. */
+export const mrfRankParams = z
+  .union([
+    z.strictObject({ sigma_fraction: fraction }),
+    z.strictObject({ energy: fraction }),
+    z.strictObject({ rank: z.number().int().min(1) }),
+  ])
+  .default({ sigma_fraction: 0.95 });
+
+export const mrfDictionaryParams = z
+  .strictObject({
+    /** Folder under data/mrf/ (so the Nx cache sees its files) holding fa.txt (degrees) and tr.txt (ms), one number per line. */
+    schedule_dir: z
+      .string()
+      .regex(/^data\/mrf\/[^\s]+$/, 'must be a folder under data/mrf/ (e.g. data/mrf/jiang2015-fisp), so the Nx cache sees its files')
+      .refine((s) => !s.split('/').includes('..'), { message: "must not contain '..'" })
+      .default('data/mrf/jiang2015-fisp'),
+    /** Time points used: the first `points` TRs of the schedule (paper: 600 of 1000). */
+    points: z.number().int().min(1).default(600),
+    TE_ms: z.number().min(0).default(2),
+    /** Inversion (ideal 180°) to first pulse; null = no inversion. Not in the schedule files. */
+    inversion_delay_ms: z.number().min(0).nullable().default(20),
+    /** Transmit field scale of every flip angle. */
+    B1: z.number().gt(0).default(1),
+    /** EPG truncation (physics DEFAULT_STATE_THRESHOLD; 0 = exact EPG). */
+    state_threshold: z.number().min(0).default(1e-7),
+    grid: mrfGridParams,
+    rank: mrfRankParams,
+  })
+  .superRefine((p, ctx) => {
+    if ('rank' in p.rank && p.rank.rank > p.points) {
+      ctx.addIssue({ code: 'custom', path: ['rank', 'rank'], message: `${p.rank.rank} exceeds the number of TRs (points = ${p.points})` });
+    }
+  });
+export type MrfDictionaryParams = z.output<typeof mrfDictionaryParams>;
+
+const mrfTissue = z.strictObject({ T1_ms: positive, T2_ms: positive, PD: z.number().gt(0).max(1) });
+
+export const simulateMrfParams = z
+  .strictObject({
+    phantom: z
+      .strictObject({
+        source: z.literal('brainweb-3d').default('brainweb-3d'),
+        /** Axial slice index (1 mm) of the BrainWeb label volume. */
+        slice: z.number().int().min(0).max(179).default(90),
+        /** In-plane downsampling (majority vote): 2 → 108 × 90 at 2 mm. */
+        downsample: z.number().int().min(1).max(8).default(2),
+      })
+      .prefault({}),
+    /** Square image matrix (pixels) of the spiral; the slice is zero-padded to it, centred. */
+    matrix: z.number().int().min(8).max(512).default(112),
+    tissues: z
+      .strictObject({ WM: mrfTissue, GM: mrfTissue, CSF: mrfTissue })
+      .default({
+        WM: { T1_ms: 832, T2_ms: 80, PD: 0.7 },
+        GM: { T1_ms: 1331, T2_ms: 110, PD: 0.8 },
+        CSF: { T1_ms: 3800, T2_ms: 1000, PD: 1 },
+      }),
+    texture: z
+      .strictObject({ amplitude: z.number().min(0).max(0.5).default(0.1), correlation_mm: positive.default(8) })
+      .prefault({}),
+    spiral: z
+      .strictObject({
+        /** Interleaves for full sampling; TR t of a repeat with offset o acquires interleaf (t + o) mod interleaves. */
+        interleaves: z.number().int().min(1).max(1024).default(48),
+        /** Readout samples per Nyquist distance along the arm. */
+        readout_oversampling: positive.default(2),
+      })
+      .prefault({}),
+    /** The reference acquisition: `repeats` repeats with interleaf offsets r·interleaves/repeats (rounded down). */
+    reference: z.strictObject({ repeats: z.number().int().min(1).default(6) }).prefault({}),
+    noise: z
+      .strictObject({
+        /**
+         * Complex noise variance E|n|² per pixel of the fully sampled, density-compensated reconstruction
+         * (all interleaves once) of images with max PD 1; each k-space sample gets variance/Σw² (w: the
+         * analytical spiral DCF of all interleaves).
+         */
+        variance: z.number().min(0).default(3e-4),
+      })
+      .prefault({}),
+    /** EPG truncation of the phantom's signals: 0 = exact EPG (default). */
+    state_threshold: z.number().min(0).default(0),
+    /** time_series_clean.npy is written only below this size. */
+    clean_series_max_mb: z.number().min(0).default(50),
+    seed: z.number().int().default(1),
+  })
+  .superRefine((p, ctx) => {
+    if (p.reference.repeats > p.spiral.interleaves) {
+      ctx.addIssue({ code: 'custom', path: ['reference', 'repeats'], message: `${p.reference.repeats} repeats need at least as many interleaves (spiral.interleaves = ${p.spiral.interleaves})` });
+    }
+  });
+export type SimulateMrfParams = z.output<typeof simulateMrfParams>;
+
+export const mrfSlidingWindowParams = z.strictObject({
+  /** single: one interleaf per TR (the paper's input); reference: every repeat of each TR window gridded together. */
+  acquisition: z.enum(['single', 'reference']).default('single'),
+  /** Sliding window in TRs (Cao et al. 2017; the paper: 6). */
+  window: z.number().int().min(1).default(6),
+  dcf: z
+    .strictObject({
+      /** Pipe–Menon iterations of the density compensation. */
+      iterations: z.number().int().min(0).max(500).default(20),
+      /** trajectory: the DCF of all interleaves, per interleaf; window: the DCF of each window's own interleaves. */
+      mode: z.enum(['trajectory', 'window']).default('trajectory'),
+    })
+    .prefault({}),
+  /** Frames reconstructed per chunk (the projection onto Φ is accumulated chunk by chunk). */
+  chunk_frames: z.number().int().min(1).default(50),
+  /** series.npy (frame, y, x) complex64 is written only below this size (the train-mrf stage reads it). */
+  series_max_mb: z.number().min(0).default(512),
+});
+export type MrfSlidingWindowParams = z.output<typeof mrfSlidingWindowParams>;
+
+export const evaluateMrfParams = z.strictObject({
+  tissues: z.array(z.enum(['WM', 'GM', 'CSF'])).min(1).default(['WM', 'GM', 'CSF']),
+  /** Stage id of the 1-interleaf sliding-window estimate (the ratios' numerator); default: the one with acquisition 'single'. */
+  baseline: z.string().min(1).optional(),
+  /** Stage id of the reference estimate; default: the one with acquisition 'reference'. */
+  reference: z.string().min(1).optional(),
+});
+export type EvaluateMrfParams = z.output<typeof evaluateMrfParams>;
+
+export const figureMrfParams = z.strictObject({
+  t1_max_ms: positive.default(2000),
+  t2_max_ms: positive.default(200),
+  t1_error_max_ms: positive.default(500),
+  t2_error_max_ms: positive.default(50),
+  upscale: z.number().int().min(1).max(8).default(3),
+});
+export type FigureMrfParams = z.output<typeof figureMrfParams>;
+
+/**
+ * train-mrf: the scan-specific subspace network (input Φx, output c, L1 between c·Φ and x) with the
+ * T2 study's stopping rule unchanged; held-out samples are whole voxels (all coefficient channels).
+ */
+export const trainMrfParams = z.strictObject({
+  network: z
+    .strictObject({
+      blocks: z.number().int().min(0).max(32).default(4),
+      width: z.number().int().min(4).max(256).default(32),
+    })
+    .prefault({}),
+  loss: z.enum(['l1', 'mse']).default('l1'),
+  learning_rate: positive.default(1e-3),
+  lr_schedule: z.enum(['constant', 'cosine']).default('constant'),
+  steps: z.number().int().min(1).default(1500),
+  ema_decay: z.number().min(0).lt(1).default(0.99),
+  seed: z.number().int().default(1),
+  checkpoint_every: z.number().int().min(1).default(50),
+  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  stopping: stoppingParamsWith('voxel'),
+});
+export type TrainMrfParams = z.output<typeof trainMrfParams>;

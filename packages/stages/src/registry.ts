@@ -66,6 +66,58 @@ export const kinds = [
     writesReports: true,
     module: () => import('./kinds/report-stopping.js'),
   }),
+  // MR fingerprinting (paper Fig. 5): pipelines/mrf.yaml.
+  kind<p.MrfDictionaryParams>({
+    kind: 'mrf-dictionary',
+    description: 'MRF-FISP dictionary (EPG) of a T1 × T2 grid from a schedule, its SVD subspace Φ and compressed atoms',
+    params: p.mrfDictionaryParams,
+    uses: ['physics', 'phantoms', 'reports'],
+    externalDependencies: ['arquero'],
+    dataInputs: ['data/mrf/**', 'data-manifests/mrf-schedules.yaml'],
+    module: () => import('./kinds/mrf-dictionary.js'),
+  }),
+  kind<p.SimulateMrfParams>({
+    kind: 'simulate-mrf',
+    description: 'BrainWeb T1/T2/PD phantom → exact EPG-FISP time series → spiral k-space (1 interleaf per TR, and a multi-repeat reference) with noise',
+    params: p.simulateMrfParams,
+    uses: ['phantoms', 'physics', 'recon'],
+    externalDependencies: [],
+    dataInputs: ['data/phantoms/brainweb-3d/**', 'data-manifests/brainweb.yaml'],
+    module: () => import('./kinds/simulate-mrf.js'),
+  }),
+  kind<p.MrfSlidingWindowParams>({
+    kind: 'mrf-sliding-window',
+    description: 'sliding-window reconstruction (Cao 2017) of an MRF acquisition, projection onto Φ, dictionary matching → T1, T2, PD',
+    params: p.mrfSlidingWindowParams,
+    uses: ['recon', 'fitting', 'physics'],
+    externalDependencies: [],
+    module: () => import('./kinds/mrf-sliding-window.js'),
+  }),
+  kind<p.EvaluateMrfParams>({
+    kind: 'evaluate-mrf',
+    description: 'T1/T2 RMSE of every MRF estimate against the reference reconstruction and the truth, per tissue; ratios',
+    params: p.evaluateMrfParams,
+    uses: ['metrics', 'reports'],
+    externalDependencies: ['arquero'],
+    module: () => import('./kinds/evaluate-mrf.js'),
+  }),
+  kind<p.FigureMrfParams>({
+    kind: 'figure-mrf',
+    description: 'paper Fig. 5: reference / 1-interleaf sliding window / network T1 and T2 maps, error maps, subspace energy (SVG + PNG)',
+    params: p.figureMrfParams,
+    uses: ['reports'],
+    externalDependencies: FIGURES,
+    writesReports: true,
+    module: () => import('./kinds/figure-mrf.js'),
+  }),
+  kind<p.TrainMrfParams>({
+    kind: 'train-mrf',
+    description: 'scan-specific subspace CNN: 1-interleaf series → coefficient maps c (L1 on c·Φ), stopped by the noise rule → T1, T2, PD',
+    params: p.trainMrfParams,
+    uses: ['network', 'fitting', 'physics', 'metrics'],
+    externalDependencies: TFJS,
+    module: () => import('./kinds/train-mrf.js'),
+  }),
 ];
 
 export const registry = createRegistry(kinds);

@@ -219,3 +219,41 @@ export function planStopping<M>(
 function noiseSummary(n: NoiseEstimate): StoppingRecord['noise'] {
   return { ok: true, variance: n.variance, sigma: n.sigma, model: n.model, background_voxels: n.voxels };
 }
+
+/** MLflow tags and metrics of a finished stopping record (rule used, chosen steps, σ, oracle). */
+export async function logStoppingRecord(ctx: StageContext<unknown>, record: StoppingRecord): Promise<void> {
+  await ctx.run.setTags({
+    'relaxomap.stopping.rule': record.rule_used,
+    ...(record.noise.ok ? { 'relaxomap.noise.model': record.noise.model } : {}),
+    ...(record.fallback ? { 'relaxomap.stopping.fallback': record.fallback } : {}),
+  });
+  await ctx.run.logMetrics([
+    { key: 'stopping.step', value: record.output.step },
+    { key: 'stopping.elapsed_s', value: record.output.elapsed_s },
+    ...Object.entries(record.choices).map(([rule, c]) => ({ key: `stopping.${rule}.step`, value: c.step })),
+    ...(record.noise.ok ? [{ key: 'noise.sigma', value: record.noise.sigma }, { key: 'noise.variance', value: record.noise.variance }] : []),
+    ...(record.oracle ? [{ key: 'oracle.best_step', value: record.oracle.step }, { key: 'oracle.best_rmse', value: record.oracle.rmse }] : []),
+  ]);
+}
+
+/**
+ * Step metrics of a training stage, logged in batches of `batch`, one request at a time (chained),
+ * so that lines of the file store never interleave.
+ */
+export function metricQueue(ctx: StageContext<unknown>, batch = 25) {
+  let pending: { key: string; value: number; step: number }[] = [];
+  let logging: Promise<void> = Promise.resolve();
+  const flush = (): Promise<void> => {
+    const items = pending;
+    pending = [];
+    if (items.length) logging = logging.then(() => ctx.run.logMetrics(items));
+    return logging;
+  };
+  return {
+    push(...metrics: { key: string; value: number; step: number }[]): void {
+      pending.push(...metrics);
+      if (pending.length >= batch) void flush();
+    },
+    flush,
+  };
+}

@@ -13,9 +13,7 @@ import { echoResidual, initBackend, trainT2Net } from '@relaxomap/network';
 import type { StageContext } from '@relaxomap/pipeline';
 import type { TrainT2Params } from '../params.js';
 import { echoTimesFor, readEchoSeries, requireInput, writeMapSet } from '../common/series.js';
-import { planStopping, readTruth, t2Oracle } from '../common/stopping.js';
-
-const METRIC_BATCH = 25;
+import { logStoppingRecord, metricQueue, planStopping, readTruth, t2Oracle } from '../common/stopping.js';
 
 export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
   const p = ctx.params;
@@ -31,14 +29,7 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
   const checkpointDir = join(ctx.workDir, `checkpoint-${ctx.paramsHash}`);
   const progress = ctx.progress(p.steps, 'training');
   // Loss is logged in batches, one request at a time (chained), so lines never interleave.
-  let pending: { key: string; value: number; step: number }[] = [];
-  let logging: Promise<void> = Promise.resolve();
-  const flush = (): Promise<void> => {
-    const batch = pending;
-    pending = [];
-    if (batch.length) logging = logging.then(() => ctx.run.logMetrics(batch));
-    return logging;
-  };
+  const metrics = metricQueue(ctx);
   const truth = await readTruth(input);
   const stopping = planStopping(
     ctx,
@@ -50,7 +41,7 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
       ...(truth ? { oracle: t2Oracle(truth), oracleKey: 'brain_no_csf' } : {}),
       seed: p.seed,
     },
-    (metrics) => pending.push(...metrics),
+    (items) => metrics.push(...items),
   );
   const result = await trainT2Net({
     echoes: series.echoes,
@@ -70,12 +61,12 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
     ...(stopping.heldOut ? { heldOut: stopping.heldOut } : {}),
     checks: { every: p.stopping.check_every, fn: stopping.onCheck },
     onStep: ({ step, steps, loss }) => {
-      pending.push({ key: 'loss', value: loss, step });
+      metrics.push({ key: 'loss', value: loss, step });
       progress.update(step, `loss ${loss.toExponential(3)}`);
-      if (pending.length >= METRIC_BATCH || step === steps) void flush();
+      if (step === steps) void metrics.flush();
     },
   });
-  await flush();
+  await metrics.flush();
   progress.finish(`loss ${result.lossHistory.at(-1)?.toExponential(3) ?? '—'}`);
   if (result.resumedFrom > 0) ctx.log(`resumed from checkpoint at step ${result.resumedFrom}`);
 
@@ -93,15 +84,10 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
   });
   await writeJsonAtomic(join(ctx.outDir, 'loss.json'), { loss: p.loss, history: result.lossHistory });
   await writeJsonAtomic(join(ctx.outDir, 'stopping.json'), record);
-  await ctx.run.setTags({ 'relaxomap.stopping.rule': record.rule_used, ...(record.noise.ok ? { 'relaxomap.noise.model': record.noise.model } : {}), ...(record.fallback ? { 'relaxomap.stopping.fallback': record.fallback } : {}) });
+  await logStoppingRecord(ctx, record);
   await ctx.run.logMetrics([
     { key: 'step_ms', value: result.stepMs },
     { key: 'final_loss', value: result.lossHistory.at(-1) ?? NaN },
-    { key: 'stopping.step', value: record.output.step },
-    { key: 'stopping.elapsed_s', value: record.output.elapsed_s },
-    ...Object.entries(record.choices).map(([rule, c]) => ({ key: `stopping.${rule}.step`, value: c.step })),
-    ...(record.noise.ok ? [{ key: 'noise.sigma', value: record.noise.sigma }, { key: 'noise.variance', value: record.noise.variance }] : []),
-    ...(record.oracle ? [{ key: 'oracle.best_step', value: record.oracle.step }, { key: 'oracle.best_rmse', value: record.oracle.rmse }] : []),
   ]);
   rmSync(checkpointDir, { recursive: true, force: true });
 }

@@ -1,0 +1,169 @@
+/**
+ * train-mrf: the scan-specific subspace network of the paper's MRF part, trained on ONE scan's
+ * 1-interleaf sliding-window time series x: input = the real and imaginary parts of its subspace
+ * projection Φx, output = complex coefficient maps c, loss = L1 between c·Φ and x; T1, T2 and PD
+ * from c by subspace dictionary matching. No truth is used to train or to stop: the T2 study's
+ * stopping rule, unchanged (common/stopping.ts), judges the coefficient residual |c − Φx|² against
+ * the noise σ² estimated from the background of the coefficient images. On a simulation the T1/T2
+ * RMSE against the phantom is logged beside it (the oracle curve).
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { readNpy, writeJsonAtomic, writeNpy } from '@relaxomap/array-io';
+import { matchDictionary } from '@relaxomap/fitting';
+import { rmse } from '@relaxomap/metrics';
+import { initBackend, projectSeries, trainSubspaceNet, type CoefficientMaps, type SubspaceShape } from '@relaxomap/network';
+import { PipelineError, type StageContext } from '@relaxomap/pipeline';
+import type { CompressedMrfDictionary } from '@relaxomap/physics';
+import type { TrainMrfParams } from '../params.js';
+import { readCompressedDictionary, readNpyChecked, readPhi, writeMrfMapSet, readJsonFile } from '../common/mrf-files.js';
+import { regionMask, regionsFor } from '../common/regions.js';
+import { requireInput } from '../common/series.js';
+import { logStoppingRecord, metricQueue, planStopping } from '../common/stopping.js';
+
+/** (rank, voxel) complex interleaved → (2·rank, voxel) real channels: re of each coefficient, then im. */
+export function coefficientChannels(c: Float32Array, rank: number, voxels: number): Float32Array {
+  const out = new Float32Array(2 * rank * voxels);
+  for (let k = 0; k < rank; k++) {
+    for (let i = 0; i < voxels; i++) {
+      out[k * voxels + i] = c[2 * (k * voxels + i)]!;
+      out[(rank + k) * voxels + i] = c[2 * (k * voxels + i) + 1]!;
+    }
+  }
+  return out;
+}
+
+/** Mean of (c − reference)² over the (2·rank, voxel) channel samples where `mask` is 1. */
+export function coefficientResidual(c: Float32Array, reference: Float32Array, rank: number, voxels: number, mask: Uint8Array): number {
+  let sum = 0;
+  let count = 0;
+  for (let ch = 0; ch < 2 * rank; ch++) {
+    const k = ch % rank;
+    const part = ch < rank ? 0 : 1;
+    for (let i = 0; i < voxels; i++) {
+      if (!mask[ch * voxels + i]) continue;
+      const d = c[2 * (k * voxels + i) + part]! - reference[ch * voxels + i]!;
+      sum += d * d;
+      count++;
+    }
+  }
+  return count === 0 ? NaN : sum / count;
+}
+
+/** T1 and T2 RMSE (ms) of the matched maps per region, keys 't1.<region>' and 't2.<region>'. */
+function mrfOracle(dict: CompressedMrfDictionary, voxels: number, truth: { t1: Float32Array; t2: Float32Array; tissue: Uint8Array }) {
+  const regions = regionsFor(['WM', 'GM', 'CSF']).map((r) => ({ key: r.key, mask: regionMask(truth.tissue, r) }));
+  const brain = Uint8Array.from(truth.tissue, (t) => (t > 0 ? 1 : 0));
+  return (maps: CoefficientMaps): Record<string, number> => {
+    const m = matchDictionary(dict, maps.coefficients, voxels, { layout: 'rank-voxel', mask: brain });
+    const out: Record<string, number> = {};
+    for (const { key, mask } of regions) {
+      out[`t1.${key}`] = rmse(m.T1, truth.t1, mask);
+      out[`t2.${key}`] = rmse(m.T2, truth.t2, mask);
+    }
+    return out;
+  };
+}
+
+export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
+  const p = ctx.params;
+  const reconInput = requireInput(ctx, ['mrf-sliding-window'], '1-interleaf sliding-window reconstruction (mrf-sliding-window)');
+  const dictInput = requireInput(ctx, ['mrf-dictionary'], 'MRF dictionary');
+  const simInputs = ctx.inputs.filter((i) => i.kind === 'simulate-mrf');
+  if (p.stopping.held_out_fraction > 0 && p.stopping.held_out_unit !== 'voxel') {
+    throw ctx.paramError('stopping.held_out_unit', "must be 'voxel' for the MRF network (its input channels are subspace coefficients, not echoes)");
+  }
+
+  const seriesArr = await readNpyChecked(reconInput, 'series.npy', 3, '(frame, y, x)');
+  if (seriesArr.dtype !== 'complex64') throw new PipelineError(`must be complex64 (got ${seriesArr.dtype})`, { file: join(reconInput.displayDir, 'series.npy'), field: 'dtype' });
+  const [frames, height, width] = seriesArr.shape as [number, number, number];
+  const phi = await readPhi(dictInput);
+  if (phi.nTR !== frames) throw new PipelineError(`Φ has ${phi.nTR} TRs but series.npy has ${frames} frames`, { file: join(dictInput.displayDir, 'phi.npy'), field: 'shape' });
+  const dict = await readCompressedDictionary(dictInput);
+  const estimate = readJsonFile(reconInput, 'estimate.json') as { voxel_mm?: [number, number, number] };
+  const series = seriesArr.data as Float32Array;
+  const voxels = height * width;
+  const shape: SubspaceShape = { frames, slices: 1, height, width, rank: phi.rank };
+  const phi32 = Float32Array.from(phi.phi);
+  const projected = projectSeries(series, phi32, shape);
+  const channels = coefficientChannels(projected, phi.rank, voxels);
+
+  const backend = await initBackend(p.backend);
+  ctx.log(`TensorFlow.js backend: ${backend.name}${backend.gpu ? ' (GPU)' : ''}${backend.note ? ` — ${backend.note}` : ''}`);
+  await ctx.run.setTags({ 'relaxomap.backend': backend.name, 'relaxomap.gpu': String(backend.gpu) });
+
+  let truth: { t1: Float32Array; t2: Float32Array; tissue: Uint8Array } | undefined;
+  if (simInputs.length === 1) {
+    const load = async (name: string) => (await readNpy(join(simInputs[0]!.dir, name))).data;
+    truth = { t1: (await load('t1.npy')) as Float32Array, t2: (await load('t2.npy')) as Float32Array, tissue: (await load('tissue.npy')) as Uint8Array };
+  }
+
+  const metrics = metricQueue(ctx);
+  const stopping = planStopping<CoefficientMaps>(
+    ctx,
+    p.stopping,
+    {
+      data: channels,
+      shape: { channels: 2 * phi.rank, slices: 1, height, width },
+      residual: (maps, mask) => coefficientResidual(maps.coefficients, channels, phi.rank, voxels, mask),
+      ...(truth ? { oracle: mrfOracle(dict, voxels, truth), oracleKey: 't2.brain_no_csf' } : {}),
+      seed: p.seed,
+    },
+    (items) => metrics.push(...items),
+  );
+  // A voxel mask (all channels held out together): the first channel's row.
+  const heldOut = stopping.heldOut?.subarray(0, voxels);
+
+  const checkpointDir = join(ctx.workDir, `checkpoint-${ctx.paramsHash}`);
+  const progress = ctx.progress(p.steps, 'training');
+  const result = await trainSubspaceNet({
+    series,
+    phi: phi32,
+    shape,
+    net: { blocks: p.network.blocks, width: p.network.width },
+    loss: p.loss,
+    learningRate: p.learning_rate,
+    lrSchedule: p.lr_schedule,
+    ...(p.ema_decay > 0 ? { emaDecay: p.ema_decay } : {}),
+    steps: p.steps,
+    seed: p.seed,
+    backend: p.backend,
+    checkpoint: { dir: checkpointDir, every: p.checkpoint_every },
+    signal: ctx.signal,
+    ...(heldOut ? { heldOut } : {}),
+    checks: { every: p.stopping.check_every, fn: stopping.onCheck },
+    onStep: ({ step, steps, loss }) => {
+      metrics.push({ key: 'loss', value: loss, step });
+      progress.update(step, `loss ${loss.toExponential(3)}`);
+      if (step === steps) void metrics.flush();
+    },
+  });
+  await metrics.flush();
+  progress.finish(`loss ${result.lossHistory.at(-1)?.toExponential(3) ?? '—'}`);
+  if (result.resumedFrom > 0) ctx.log(`resumed from checkpoint at step ${result.resumedFrom}`);
+
+  const elapsedMs = result.stepMs * (result.stepsDone - result.resumedFrom);
+  const { maps, record } = stopping.finish({ maps: { coefficients: result.coefficients }, step: result.stepsDone, elapsedMs });
+  ctx.log(`coefficients of step ${record.output.step} (${record.rule_used} rule: ${record.output.reason})` +
+    (record.oracle ? `; oracle-best step ${record.oracle.step} (T2 RMSE ${record.oracle.key} ${record.oracle.rmse.toFixed(1)} ms)` : ''));
+  const match = matchDictionary(dict, maps.coefficients, voxels, { layout: 'rank-voxel' });
+
+  const out = ctx.outDir;
+  await writeNpy(join(out, 'coefficients.npy'), { dtype: 'complex64', shape: [phi.rank, height, width], data: maps.coefficients });
+  await writeMrfMapSet(out, {
+    t1: match.T1, t2: match.T2, pd: match.PD, height, width, voxelMm: estimate.voxel_mm ?? [1, 1, 1], method: 'Network', acquisition: 'single',
+    info: {
+      backend: result.backend, steps: p.steps, steps_done: result.stepsDone, loss: p.loss, ema_decay: p.ema_decay,
+      blocks: p.network.blocks, width: p.network.width, step_ms: result.stepMs, rank: phi.rank,
+      stopping: { rule: record.rule_used, step: record.output.step, elapsed_s: record.output.elapsed_s, reason: record.output.reason },
+    },
+  });
+  await writeJsonAtomic(join(out, 'loss.json'), { loss: p.loss, history: result.lossHistory });
+  await writeJsonAtomic(join(out, 'stopping.json'), record);
+  await logStoppingRecord(ctx, record);
+  await ctx.run.logMetrics([
+    { key: 'step_ms', value: result.stepMs },
+    { key: 'final_loss', value: result.lossHistory.at(-1) ?? NaN },
+  ]);
+  rmSync(checkpointDir, { recursive: true, force: true });
+}
