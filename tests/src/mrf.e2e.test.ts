@@ -13,7 +13,7 @@ import { readNpy } from '@relaxomap/array-io';
 import { readFileStore } from '@relaxomap/tracking';
 import { createWorkspace, REPO, type Workspace } from './workspace.js';
 
-const STAGES = ['dictionary', 'simulate', 'recon-single', 'recon-reference', 'evaluate', 'figure'];
+const STAGES = ['dictionary', 'simulate', 'recon-single', 'recon-reference', 'train', 'evaluate', 'figure'];
 
 function tinyMrf(opts: { scheduleDir?: string; rank?: string; grid?: string } = {}): string {
   return `description: tiny MRF study for tests
@@ -43,12 +43,16 @@ stages:
     kind: mrf-sliding-window
     needs: [simulate, dictionary]
     params: { acquisition: reference, window: 6 }
+  - id: train
+    kind: train-mrf
+    needs: [recon-single, dictionary, simulate]
+    params: { network: { blocks: 1, width: 8 }, steps: 12, checkpoint_every: 5, stopping: { check_every: 5 } }
   - id: evaluate
     kind: evaluate-mrf
-    needs: [simulate, recon-single, recon-reference]
+    needs: [simulate, recon-single, recon-reference, train]
   - id: figure
     kind: figure-mrf
-    needs: [simulate, dictionary, recon-single, recon-reference, evaluate]
+    needs: [simulate, dictionary, recon-single, recon-reference, train, evaluate]
     params: { upscale: 2 }
 `;
 }
@@ -126,6 +130,16 @@ test('tiny MRF pipeline through Nx: every stage FINISHED, contract files, figure
   const t1true = (await readNpy(art('simulate/t1.npy'))).data as Float32Array;
   const rel = [...tissue.keys()].filter((i) => tissue[i] === 3).map((i) => Math.abs(t1ref[i]! / t1true[i]! - 1)).sort((a, b) => a - b);
   assert.ok(rel[rel.length >> 1]! < 0.25, `median |T1 error| in WM ${rel[rel.length >> 1]}`);
+
+  // The network: trained on the 1-interleaf series, judged by the T2 study's stopping rule.
+  const trainRun = runs.find((x) => x.runName === 'train')!;
+  assert.equal(trainRun.metrics.loss?.length !== undefined && trainRun.metrics.loss.length <= 12, true);
+  const stopping = JSON.parse(readFileSync(art('train/stopping.json'), 'utf8'));
+  assert.equal(stopping.rule, 'discrepancy');
+  assert.equal(trainRun.tags['relaxomap.stopping.rule'], stopping.rule_used);
+  assert.ok(Number.isFinite(stopping.checks[0].oracle_rmse['t2.brain']), 'oracle T2 RMSE logged (a simulation)');
+  assert.equal(JSON.parse(readFileSync(art('train/estimate.json'), 'utf8')).method, 'Network');
+  assert.deepEqual((await readNpy(art('train/coefficients.npy'))).shape, [subspace.rank, 32, 32]);
 
   const evaluate = runs.find((x) => x.runName === 'evaluate')!;
   const metrics = JSON.parse(readFileSync(art('evaluate/metrics.json'), 'utf8'));
