@@ -140,7 +140,11 @@ function summary(pipeline: string, studies: readonly StoppingStudy[], rows: read
   for (const { label, record } of studies) {
     const used = rows.find((r) => r.study === label && r.choice.endsWith('(used)'));
     const noise = record.noise.ok ? `σ² estimated ${record.noise.variance.toPrecision(3)} (${record.noise.model} background)` : `no noise estimate: ${record.noise.reason}`;
-    lines.push(`- **${label}** — ${noise}; ${record.rule_used} rule stopped at step ${record.output.step} (${record.output.elapsed_s.toFixed(0)} s): ` +
+    const decided = record.choices[record.rule_used as 'discrepancy' | 'heldout']?.decided ?? false;
+    const how = decided
+      ? `${record.rule_used} rule stopped at step ${record.output.step} (${record.output.elapsed_s.toFixed(0)} s)`
+      : `${record.rule_used} rule had not reached its target by the last step, ${record.output.step} (${record.output.elapsed_s.toFixed(0)} s; the maps are that step's)`;
+    lines.push(`- **${label}** — ${noise}; ${how}: ` +
       (used ? `T2 RMSE excl. CSF ${used.rmse_no_csf_ms.toFixed(1)} ms = ${((used.vs_oracle! - 1) * 100).toFixed(1)}% above the oracle-best step ${record.oracle!.step}; ` +
         `${used.gain_no_csf.toFixed(2)}× lower than Varpro excl. CSF, ${used.gain_brain.toFixed(2)}× in the whole brain.` : record.output.reason));
   }
