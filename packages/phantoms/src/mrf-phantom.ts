@@ -5,7 +5,7 @@
  * spiral of `matrix` pixels covers it.
  */
 import { createRng } from '@relaxomap/physics';
-import { brainWebToTissue, MIN_TEXTURE_FACTOR, type TextureParams } from './simulate.js';
+import { brainWebToTissue, checkTextureAndSeed, MIN_TEXTURE_FACTOR, type TextureParams } from './simulate.js';
 import { smoothRandomField } from './texture.js';
 import { TISSUE, type TissueName } from './tissues.js';
 
@@ -79,12 +79,7 @@ function checkParams(p: MrfPhantomParams): void {
       if (!(Number.isFinite(t[key]) && t[key] > 0)) throw new Error(`params.tissues.${name}.${key} must be a positive number (got ${t[key]})`);
     }
   }
-  const tx = p.texture;
-  if (!tx) throw new Error('params.texture is missing');
-  if (!(Number.isFinite(tx.amplitude) && tx.amplitude >= 0)) throw new Error(`params.texture.amplitude must be >= 0 (got ${tx.amplitude})`);
-  if (!(Number.isFinite(tx.correlationMm) && tx.correlationMm >= 0)) throw new Error(`params.texture.correlationMm must be >= 0 (got ${tx.correlationMm})`);
-  if (!(Number.isFinite(tx.voxelMm) && tx.voxelMm > 0)) throw new Error(`params.texture.voxelMm must be > 0 (got ${tx.voxelMm})`);
-  if (!Number.isInteger(p.seed)) throw new Error(`params.seed must be an integer (got ${p.seed})`);
+  checkTextureAndSeed(p.texture, p.seed);
 }
 
 /**

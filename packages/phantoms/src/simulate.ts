@@ -63,12 +63,16 @@ function checkParams(p: T2PhantomParams): void {
     if (!(Number.isFinite(t.T2) && t.T2 > 0)) throw new Error(`params.tissues.${name}.T2 must be a positive number of ms (got ${t.T2})`);
     if (!(Number.isFinite(t.PD) && t.PD > 0)) throw new Error(`params.tissues.${name}.PD must be a positive number (got ${t.PD})`);
   }
-  const tx = p.texture;
+  checkTextureAndSeed(p.texture, p.seed);
+}
+
+/** Shared by the T2 and MRF phantoms: the texture params and the seed, errors naming the field. */
+export function checkTextureAndSeed(tx: TextureParams | undefined, seed: number): void {
   if (!tx) throw new Error('params.texture is missing');
   if (!(Number.isFinite(tx.amplitude) && tx.amplitude >= 0)) throw new Error(`params.texture.amplitude must be >= 0 (got ${tx.amplitude})`);
   if (!(Number.isFinite(tx.correlationMm) && tx.correlationMm >= 0)) throw new Error(`params.texture.correlationMm must be >= 0 (got ${tx.correlationMm})`);
   if (!(Number.isFinite(tx.voxelMm) && tx.voxelMm > 0)) throw new Error(`params.texture.voxelMm must be > 0 (got ${tx.voxelMm})`);
-  if (!Number.isInteger(p.seed)) throw new Error(`params.seed must be an integer (got ${p.seed})`);
+  if (!Number.isInteger(seed)) throw new Error(`params.seed must be an integer (got ${seed})`);
 }
 
 /**

@@ -94,7 +94,7 @@ export async function run(ctx: StageContext<FigureMrfParams>): Promise<void> {
 
   copyFileSync(join(evalInput.dir, 'rmse.csv'), join(reportsDir, 'rmse.csv'));
   copyFileSync(join(evalInput.dir, 'rmse.md'), join(reportsDir, 'rmse.md'));
-  await writeFileAtomic(join(reportsDir, 'summary.md'), summaryMarkdown(ctx.pipeline, ev, subspace));
+  await writeFileAtomic(join(reportsDir, 'summary.md'), summaryMarkdown(ctx.pipeline, ev, subspace, estimates));
   await writeJsonAtomic(join(ctx.outDir, 'figure.json'), {
     files: ['fig5_mrf_maps.svg', 'fig5_mrf_maps.png', 'fig5_subspace_energy.svg', 'fig5_subspace_energy.png', 'rmse.csv', 'rmse.md', 'summary.md'].map((f) => `reports/${ctx.pipeline}/${f}`),
     ratios: ev.ratios,
@@ -115,7 +115,7 @@ function ratioSentence(ev: MrfEvaluation, against: Against): string | undefined 
 }
 
 /** The report's statement of the result: ratios, the subspace rank and energy, RMSE per region. */
-export function summaryMarkdown(pipeline: string, ev: MrfEvaluation, subspace: SubspaceSummary): string {
+export function summaryMarkdown(pipeline: string, ev: MrfEvaluation, subspace: SubspaceSummary, estimates: readonly MrfMapSet[] = []): string {
   const name = (stage: string): string => ev.methods.find((m) => m.stage === stage)?.method ?? stage;
   const pct = (v: number): string => `${(100 * v).toFixed(2)} %`;
   const lines = [`# ${pipeline}: MR fingerprinting, T1 and T2 RMSE (paper Fig. 5)`, ''];
@@ -132,6 +132,14 @@ export function summaryMarkdown(pipeline: string, ev: MrfEvaluation, subspace: S
         `T1 ${ev.regions.map((g) => `${g.label} ${r.t1[g.key]?.toFixed(2)}×`).join(' · ')}; ` +
         `T2 ${ev.regions.map((g) => `${g.label} ${r.t2[g.key]?.toFixed(2)}×`).join(' · ')}` +
         `${against === 'reference' ? ' (paper, network vs sliding window: up to 1.4×)' : ''}.`, '');
+    }
+  }
+  // Where each trained method stopped (the stopping rule of the T2 study, unchanged).
+  for (const m of estimates) {
+    const stop = m.info?.stopping as { rule: string; step: number; elapsed_s: number; reason: string } | undefined;
+    if (stop) {
+      lines.push(`**${m.method}:** ${m.info?.blocks} residual blocks, ${String(m.info?.loss).toUpperCase()} loss; coefficients of step ${stop.step} ` +
+        `(${stop.elapsed_s.toFixed(0)} s of training, at most ${m.info?.steps} steps), chosen by the ${stop.rule} rule: ${stop.reason}.`, '');
     }
   }
   if (!ev.methods.some((m) => m.stage !== ev.baseline && m.stage !== ev.reference)) {
