@@ -188,7 +188,7 @@ export function planStopping<M>(
         elapsed_s: active.choice.elapsedMs / 1000,
         reason: active.decided
           ? active.name === 'discrepancy'
-            ? `echo residual reached ${discrepancyTargetRatio!.toFixed(3)}·σ²`
+            ? `data residual reached ${discrepancyTargetRatio!.toFixed(3)}·σ²`
             : `held-out error minimal (no improvement in the next ${p.patience} checks)`
           : `the ${active.name} rule had not decided by the last step (${final.step}): its ${active.name === 'heldout' ? 'best' : 'last'} check`,
       };
