@@ -270,3 +270,38 @@ test('subspace: no tensor leaks; input validation names the field', async () => 
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('dataLoss: a loss computed outside TensorFlow drives training (c → c* for ‖c − c*‖²)', async () => {
+  await initBackend('wasm');
+  const shape: SubspaceShape = { frames: 12, slices: 1, height: 12, width: 12, rank: 2 };
+  const phi = orthonormalPhi(2, 12, 5);
+  const { series } = phantom(shape, phi);
+  const n = 144;
+  // The target of the data term: a constant coefficient map c* (not the series' projection).
+  const target = new Float32Array(2 * 2 * n).map((_, j) => (j % 2 === 0 ? 0.3 : -0.1));
+  let calls = 0;
+  const res = await trainSubspaceNet({
+    series, phi, shape, net: { blocks: 1, width: 8 }, loss: 'l1', learningRate: 3e-3, steps: 120, seed: 2, backend: 'wasm',
+    dataLoss: (c, slice) => {
+      calls++;
+      assert.equal(slice, 0);
+      let value = 0;
+      const grad = new Float32Array(c.length);
+      for (let j = 0; j < c.length; j++) {
+        const d = c[j]! - target[j]!;
+        value += (d * d) / c.length;
+        grad[j] = (2 * d) / c.length;
+      }
+      return { value, grad };
+    },
+  });
+  assert.equal(calls, 120);
+  assert.ok(res.lossHistory.at(-1)! < 0.02 * res.lossHistory[0]!, `loss ${res.lossHistory[0]} → ${res.lossHistory.at(-1)}`);
+  let maxErr = 0;
+  for (let j = 0; j < target.length; j++) maxErr = Math.max(maxErr, Math.abs(res.coefficients[j]! - target[j]!));
+  assert.ok(maxErr < 0.05, `max |c − c*| ${maxErr}`);
+  await assert.rejects(
+    trainSubspaceNet({ series, phi, shape: { ...shape, slices: 1 }, net: { blocks: 1, width: 8 }, loss: 'l1', learningRate: 1e-3, steps: 1, seed: 1, slicesPerStep: 2, dataLoss: () => ({ value: 0, grad: new Float32Array(0) }) }),
+    /slicesPerStep: dataLoss needs 1 slice per step/,
+  );
+});

@@ -37,6 +37,13 @@ export interface TrainSubspaceOptions {
   net: { blocks: number; width: number };
   /** Between c·Φ and the series, mean over frames, voxels and (re, im) (paper: 'l1'). */
   loss: 'l1' | 'mse';
+  /**
+   * Replaces `loss` when given: a loss computed outside TensorFlow on one slice's coefficients
+   * c (rank, y, x) complex interleaved, in the units of the series — e.g. k-space data consistency
+   * ‖W^½(A(c·Φ) − y)‖² through a NUFFT — returning its value and ∂value/∂c (same layout; for a
+   * complex c, ∂/∂Re + i·∂/∂Im). Needs one slice per step.
+   */
+  dataLoss?: (c: Float32Array, slice: number) => { value: number; grad: Float32Array };
   learningRate: number;
   /** 'constant' (default) or 'cosine' (lr·½(1 + cos(π·s/steps))); see {@link lrFactor}. */
   lrSchedule?: 'constant' | 'cosine';
@@ -128,6 +135,7 @@ function validate(o: TrainSubspaceOptions): void {
   checkPhi(o.phi, o.shape);
   if (o.loss !== 'l1' && o.loss !== 'mse') throw new Error(`loss: expected 'l1' | 'mse', got ${String(o.loss)}`);
   validateTrainingOptions(o);
+  if (o.dataLoss !== undefined && (o.slicesPerStep ?? DEFAULT_SLICES_PER_STEP) !== 1) throw new Error('slicesPerStep: dataLoss needs 1 slice per step');
   if (o.heldOut !== undefined && o.heldOut.length !== S * H * W) {
     throw new Error(`heldOut: length ${o.heldOut.length} is not slices·height·width = ${S * H * W}`);
   }
@@ -204,6 +212,40 @@ async function predictAll(net: ResidualNet, x: tf.Tensor4D, R: number, scale: nu
 }
 
 /**
+ * A loss computed in JS on the network's output (1, H, W, 2·rank) = c/s: the output is read back,
+ * converted to (rank, y, x) complex in data units, and `fn`'s gradient is converted back (× s by
+ * the chain rule) as the output's gradient — so any differentiable forward model (a NUFFT) can be
+ * the data term without being written in TensorFlow.
+ */
+function externalLoss(
+  out: tf.Tensor4D, slice: number, R: number, hw: number, scale: number,
+  fn: NonNullable<TrainSubspaceOptions['dataLoss']>,
+): tf.Scalar {
+  const C = 2 * R;
+  const loss = tf.customGrad((...args: unknown[]) => {
+    const o = args[0] as tf.Tensor4D;
+    const d = o.dataSync() as Float32Array;
+    const c = new Float32Array(2 * R * hw);
+    for (let p = 0; p < hw; p++) {
+      for (let r = 0; r < R; r++) {
+        c[2 * (r * hw + p)] = d[p * C + r]! * scale;
+        c[2 * (r * hw + p) + 1] = d[p * C + R + r]! * scale;
+      }
+    }
+    const { value, grad } = fn(c, slice);
+    const g = new Float32Array(C * hw);
+    for (let p = 0; p < hw; p++) {
+      for (let r = 0; r < R; r++) {
+        g[p * C + r] = grad[2 * (r * hw + p)]! * scale;
+        g[p * C + R + r] = grad[2 * (r * hw + p) + 1]! * scale;
+      }
+    }
+    return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor) => [tf.mul(dy, tf.tensor4d(g, o.shape))] };
+  });
+  return loss(out) as tf.Scalar;
+}
+
+/**
  * Train the subspace network on one MRF scan and return its coefficient maps for every slice.
  *
  * Input: c_in = {@link projectSeries}(series), as 2·rank channels (re of each coefficient, then
@@ -239,7 +281,7 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
     shape: opts.shape,
     phi: sha256Of(opts.phi).slice(0, 16),
     net: { blocks: opts.net.blocks, width: opts.net.width },
-    loss: opts.loss,
+    loss: opts.dataLoss === undefined ? opts.loss : 'external',
     learningRate: opts.learningRate,
     seed: opts.seed,
     slicesPerStep,
@@ -305,6 +347,7 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
           weight: keep && join(keep),
           count: 2 * F * Math.max(1, slices.reduce((a, s) => a + kept[s]!, 0)),
         };
+        if (opts.dataLoss !== undefined) return () => externalLoss(net.apply(input), slices[0]!, R, hw, scale, opts.dataLoss!);
         return () => subspaceLoss(tf.reshape(net.apply(input), [B * hw, C]), opts.loss, target);
       },
       predict: (blind) => predictAll(net, blind ? xTrain : x, R, scale),

@@ -296,6 +296,11 @@ export const trainMrfParams = z.strictObject({
     })
     .prefault({}),
   loss: z.enum(['l1', 'mse']).default('l1'),
+  /**
+   * image: the paper's loss, L1/MSE between c·Φ and the 1-interleaf sliding-window series;
+   * kspace: data consistency Σ w·|A(c·Φ) − y|² against the measured spiral k-space (NUFFT, w = DCF).
+   */
+  data_term: z.enum(['image', 'kspace']).default('image'),
   learning_rate: positive.default(1e-3),
   lr_schedule: z.enum(['constant', 'cosine']).default('constant'),
   steps: z.number().int().min(1).default(1500),

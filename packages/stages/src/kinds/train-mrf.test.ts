@@ -23,3 +23,32 @@ test('coefficientResidual: zero against its own channels; a known offset on the 
   mask[7] = 1; // im of coefficient 0, voxel 1 (exact)
   assert.equal(coefficientResidual(c, shifted, rank, voxels, mask), 9 / 2);
 });
+
+test('kspaceLoss: zero at the coefficients that made the data; gradient = finite differences', async () => {
+  const { subspaceNufftOperator, variableDensitySpiral, randomComplex } = await import('@relaxomap/recon');
+  const { kspaceLoss } = await import('./train-mrf.js');
+  const traj = variableDensitySpiral({ imageSize: 8, nInterleaves: 4 });
+  const nTR = 6;
+  const interleafOf = [0, 1, 2, 3, 0, 1];
+  // Φ: 2 orthonormal rows over 6 TRs.
+  const phi = Float32Array.from([1, 1, 1, 1, 1, 1, 1, -1, 1, -1, 1, -1].map((v) => v / Math.sqrt(6)));
+  const op = subspaceNufftOperator(traj, interleafOf, { values: phi, rank: 2, complex: false }, { imageShape: [8, 8] });
+  const c0 = randomComplex(2 * 64, 3);
+  const y = op.apply(c0);
+  const w = new Float32Array(nTR * traj.samplesPerInterleaf).map((_, j) => 0.5 + (j % 7) / 7);
+  const loss = kspaceLoss(op, y, w);
+  assert.ok(loss(c0).value < 1e-10, `${loss(c0).value}`);
+  const c = randomComplex(2 * 64, 4);
+  const { value, grad } = loss(c);
+  assert.ok(value > 0.1);
+  for (const j of [0, 1, 37, 200]) {
+    const h = 1e-2;
+    const plus = c.slice();
+    const minus = c.slice();
+    plus[j]! += h;
+    minus[j]! -= h;
+    const fd = (loss(plus).value - loss(minus).value) / (2 * h);
+    assert.ok(Math.abs(fd - grad[j]!) < 1e-3 * Math.max(1, Math.abs(fd)) + 1e-4, `sample ${j}: fd ${fd} vs grad ${grad[j]}`);
+  }
+  assert.throws(() => kspaceLoss(op, y, w.subarray(1)), /kspace: length/);
+});

@@ -13,8 +13,9 @@ import { readNpy, writeJsonAtomic, writeNpy } from '@relaxomap/array-io';
 import { matchDictionary } from '@relaxomap/fitting';
 import { rmse } from '@relaxomap/metrics';
 import { initBackend, projectSeries, trainSubspaceNet, type CoefficientMaps, type SubspaceShape } from '@relaxomap/network';
-import { PipelineError, type StageContext } from '@relaxomap/pipeline';
+import { PipelineError, type StageContext, type StageInput } from '@relaxomap/pipeline';
 import type { CompressedMrfDictionary } from '@relaxomap/physics';
+import { singleInterleafDcf, subspaceNufftOperator, variableDensitySpiral, type LinearOperator, type SpiralOptions } from '@relaxomap/recon';
 import type { TrainMrfParams } from '../params.js';
 import { readCompressedDictionary, readNpyChecked, readPhi, writeMrfMapSet, readJsonFile } from '../common/mrf-files.js';
 import { regionMask, regionsFor } from '../common/regions.js';
@@ -63,6 +64,44 @@ function mrfOracle(dict: CompressedMrfDictionary, voxels: number, truth: { t1: F
     }
     return out;
   };
+}
+
+/**
+ * k-space data consistency of coefficient maps c: value = Σ w·|A(c) − y|² / Σ w·|y|², gradient
+ * 2·Aᴴ(w ⊙ (A(c) − y)) / Σ w·|y|² (A: the subspace NUFFT c → (TR, sample), i.e. the NUFFT of c·Φ
+ * frame by frame; w: density compensation per (TR, sample)). Pure given the operator.
+ */
+export function kspaceLoss(op: LinearOperator, y: Float32Array, w: Float32Array): (c: Float32Array) => { value: number; grad: Float32Array } {
+  if (y.length !== 2 * w.length) throw new Error(`kspace: length ${y.length} is not 2·weights (${w.length})`);
+  let norm = 0;
+  for (let j = 0; j < w.length; j++) norm += w[j]! * (y[2 * j]! ** 2 + y[2 * j + 1]! ** 2);
+  if (!(norm > 0)) throw new Error('kspace: the weighted data are zero');
+  return (c) => {
+    const r = op.apply(c);
+    let value = 0;
+    for (let j = 0; j < w.length; j++) {
+      const re = r[2 * j]! - y[2 * j]!;
+      const im = r[2 * j + 1]! - y[2 * j + 1]!;
+      value += w[j]! * (re * re + im * im);
+      r[2 * j] = (2 * w[j]! * re) / norm;
+      r[2 * j + 1] = (2 * w[j]! * im) / norm;
+    }
+    return { value: value / norm, grad: op.adjoint(r) };
+  };
+}
+
+/** The k-space data term of a simulate-mrf acquisition (1 interleaf per TR). */
+async function kspaceDataLoss(simInput: StageInput, phi: Float32Array, rank: number, size: number) {
+  const acq = readJsonFile(simInput, 'acquisition.json') as { spiral: SpiralOptions; interleaf_of_TR: { single: number[] } };
+  const ks = await readNpyChecked(simInput, 'kspace_single.npy', 2, '(TR, sample)');
+  const traj = variableDensitySpiral(acq.spiral);
+  const interleafOf = acq.interleaf_of_TR.single;
+  const op = subspaceNufftOperator(traj, interleafOf, { values: phi, rank, complex: false }, { imageShape: [size, size] });
+  const dcf = singleInterleafDcf(traj, [size, size]);
+  const M = traj.samplesPerInterleaf;
+  const w = new Float32Array(interleafOf.length * M);
+  interleafOf.forEach((il, t) => w.set(dcf.subarray(il * M, (il + 1) * M), t * M));
+  return kspaceLoss(op, ks.data as Float32Array, w);
 }
 
 export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
@@ -114,6 +153,13 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
   // A voxel mask (all channels held out together): the first channel's row.
   const heldOut = stopping.heldOut?.subarray(0, voxels);
 
+  let dataLoss: ((c: Float32Array) => { value: number; grad: Float32Array }) | undefined;
+  if (p.data_term === 'kspace') {
+    if (simInputs.length !== 1) throw ctx.paramError('data_term', "'kspace' needs the simulate-mrf stage (its k-space) in this stage's needs");
+    if (height !== width) throw new PipelineError(`the k-space data term needs a square matrix, got ${height}×${width}`, { file: join(reconInput.displayDir, 'series.npy') });
+    dataLoss = await kspaceDataLoss(simInputs[0]!, phi32, phi.rank, height);
+  }
+
   const checkpointDir = join(ctx.workDir, `checkpoint-${ctx.paramsHash}`);
   const progress = ctx.progress(p.steps, 'training');
   const result = await trainSubspaceNet({
@@ -131,6 +177,7 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
     checkpoint: { dir: checkpointDir, every: p.checkpoint_every },
     signal: ctx.signal,
     ...(heldOut ? { heldOut } : {}),
+    ...(dataLoss ? { dataLoss } : {}),
     checks: { every: p.stopping.check_every, fn: stopping.onCheck },
     onStep: ({ step, steps, loss }) => {
       metrics.push({ key: 'loss', value: loss, step });
