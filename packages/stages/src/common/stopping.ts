@@ -257,3 +257,25 @@ export function metricQueue(ctx: StageContext<unknown>, batch = 25) {
     flush,
   };
 }
+
+/**
+ * What a training stage shows and logs while it trains: the loss of every step (batched MLflow
+ * metrics), a progress bar, and at the end the last loss and whether it resumed a checkpoint.
+ */
+export function trainingMonitor(ctx: StageContext<unknown>, steps: number) {
+  const metrics = metricQueue(ctx);
+  const progress = ctx.progress(steps, 'training');
+  return {
+    metrics,
+    onStep({ step, steps: total, loss }: { step: number; steps: number; loss: number }): void {
+      metrics.push({ key: 'loss', value: loss, step });
+      progress.update(step, `loss ${loss.toExponential(3)}`);
+      if (step === total) void metrics.flush();
+    },
+    async finish(result: { lossHistory: number[]; resumedFrom: number }): Promise<void> {
+      await metrics.flush();
+      progress.finish(`loss ${result.lossHistory.at(-1)?.toExponential(3) ?? '—'}`);
+      if (result.resumedFrom > 0) ctx.log(`resumed from checkpoint at step ${result.resumedFrom}`);
+    },
+  };
+}

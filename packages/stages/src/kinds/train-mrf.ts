@@ -20,7 +20,7 @@ import type { TrainMrfParams } from '../params.js';
 import { readCompressedDictionary, readNpyChecked, readPhi, writeMrfMapSet, readJsonFile } from '../common/mrf-files.js';
 import { regionMask, regionsFor } from '../common/regions.js';
 import { requireInput } from '../common/series.js';
-import { logStoppingRecord, metricQueue, planStopping } from '../common/stopping.js';
+import { logStoppingRecord, planStopping, trainingMonitor } from '../common/stopping.js';
 
 /** (rank, voxel) complex interleaved → (2·rank, voxel) real channels: re of each coefficient, then im. */
 export function coefficientChannels(c: Float32Array, rank: number, voxels: number): Float32Array {
@@ -137,7 +137,7 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
     truth = { t1: (await load('t1.npy')) as Float32Array, t2: (await load('t2.npy')) as Float32Array, tissue: (await load('tissue.npy')) as Uint8Array };
   }
 
-  const metrics = metricQueue(ctx);
+  const monitor = trainingMonitor(ctx, p.steps);
   const stopping = planStopping<CoefficientMaps>(
     ctx,
     p.stopping,
@@ -148,7 +148,7 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
       ...(truth ? { oracle: mrfOracle(dict, voxels, truth), oracleKey: 't2.brain_no_csf' } : {}),
       seed: p.seed,
     },
-    (items) => metrics.push(...items),
+    (items) => monitor.metrics.push(...items),
   );
   // A voxel mask (all channels held out together): the first channel's row.
   const heldOut = stopping.heldOut?.subarray(0, voxels);
@@ -161,7 +161,6 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
   }
 
   const checkpointDir = join(ctx.workDir, `checkpoint-${ctx.paramsHash}`);
-  const progress = ctx.progress(p.steps, 'training');
   const result = await trainSubspaceNet({
     series,
     phi: phi32,
@@ -179,15 +178,9 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
     ...(heldOut ? { heldOut } : {}),
     ...(dataLoss ? { dataLoss } : {}),
     checks: { every: p.stopping.check_every, fn: stopping.onCheck },
-    onStep: ({ step, steps, loss }) => {
-      metrics.push({ key: 'loss', value: loss, step });
-      progress.update(step, `loss ${loss.toExponential(3)}`);
-      if (step === steps) void metrics.flush();
-    },
+    onStep: monitor.onStep,
   });
-  await metrics.flush();
-  progress.finish(`loss ${result.lossHistory.at(-1)?.toExponential(3) ?? '—'}`);
-  if (result.resumedFrom > 0) ctx.log(`resumed from checkpoint at step ${result.resumedFrom}`);
+  await monitor.finish(result);
 
   const elapsedMs = result.stepMs * (result.stepsDone - result.resumedFrom);
   const { maps, record } = stopping.finish({ maps: { coefficients: result.coefficients }, step: result.stepsDone, elapsedMs });

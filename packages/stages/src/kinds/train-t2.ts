@@ -13,7 +13,7 @@ import { echoResidual, initBackend, trainT2Net } from '@relaxomap/network';
 import type { StageContext } from '@relaxomap/pipeline';
 import type { TrainT2Params } from '../params.js';
 import { echoTimesFor, readEchoSeries, requireInput, writeMapSet } from '../common/series.js';
-import { logStoppingRecord, metricQueue, planStopping, readTruth, t2Oracle } from '../common/stopping.js';
+import { logStoppingRecord, planStopping, trainingMonitor, readTruth, t2Oracle } from '../common/stopping.js';
 
 export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
   const p = ctx.params;
@@ -27,9 +27,7 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
   // One checkpoint folder per params; trainT2Net itself resumes only a checkpoint whose config hash
   // (which includes the data's sha256) matches, so new data with the same params starts afresh.
   const checkpointDir = join(ctx.workDir, `checkpoint-${ctx.paramsHash}`);
-  const progress = ctx.progress(p.steps, 'training');
-  // Loss is logged in batches, one request at a time (chained), so lines never interleave.
-  const metrics = metricQueue(ctx);
+  const monitor = trainingMonitor(ctx, p.steps);
   const truth = await readTruth(input);
   const stopping = planStopping(
     ctx,
@@ -41,7 +39,7 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
       ...(truth ? { oracle: t2Oracle(truth), oracleKey: 'brain_no_csf' } : {}),
       seed: p.seed,
     },
-    (items) => metrics.push(...items),
+    (items) => monitor.metrics.push(...items),
   );
   const result = await trainT2Net({
     echoes: series.echoes,
@@ -60,15 +58,9 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
     signal: ctx.signal,
     ...(stopping.heldOut ? { heldOut: stopping.heldOut } : {}),
     checks: { every: p.stopping.check_every, fn: stopping.onCheck },
-    onStep: ({ step, steps, loss }) => {
-      metrics.push({ key: 'loss', value: loss, step });
-      progress.update(step, `loss ${loss.toExponential(3)}`);
-      if (step === steps) void metrics.flush();
-    },
+    onStep: monitor.onStep,
   });
-  await metrics.flush();
-  progress.finish(`loss ${result.lossHistory.at(-1)?.toExponential(3) ?? '—'}`);
-  if (result.resumedFrom > 0) ctx.log(`resumed from checkpoint at step ${result.resumedFrom}`);
+  await monitor.finish(result);
 
   const elapsedMs = result.stepMs * (result.stepsDone - result.resumedFrom);
   const { maps, record } = stopping.finish({ maps: { m0: result.m0, t2: result.t2 }, step: result.stepsDone, elapsedMs });
