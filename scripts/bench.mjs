@@ -25,7 +25,7 @@ for (const r of [one, all]) {
     value: `${(r.voxelsPerSecond / 1e6).toFixed(2)} M voxels/s`, seconds: r.seconds.toFixed(3), ratio: `${(r.voxelsPerSecond / one.voxelsPerSecond).toFixed(2)}×` });
 }
 
-console.log(chalk.bold('Training step, the paper's network (9 residual blocks, width 32, 4 echoes, SSIM loss; the T2 study uses 4 blocks + MSE)'));
+console.log(chalk.bold("Training step, the paper's network (9 residual blocks, width 32, 4 echoes, SSIM loss; the T2 study uses 4 blocks + MSE)"));
 const stepsFor = (backend) => (quick || backend === 'cpu' ? 2 : 4);
 let baseline;
 for (const backend of ['tensorflow', 'wasm', 'cpu']) {
