@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Adam } from './adam.js';
 import { loadCheckpoint, saveCheckpoint, type NamedArray } from './checkpoint.js';
 import { WeightAverage } from './ema.js';
+import type { BackendPreference } from './backend.js';
 import type { Check } from './stopping.js';
 
 /**
@@ -37,19 +38,69 @@ export function sha256Of(a: ArrayBufferView): string {
   return createHash('sha256').update(Buffer.from(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
 }
 
-/** The training options every trainer shares, validated by {@link validateTrainingOptions}. */
-export interface CommonTrainingOptions {
+/** The training options every trainer shares (`M`: its maps), validated by {@link validateTrainingOptions}. */
+export interface TrainingOptions<M> {
   learningRate: number;
+  /**
+   * 'constant' (default), or 'cosine': lr·½(1 + cos(π·s/steps)) at step s, decaying to 0 at the
+   * end (then the configuration hash includes `steps`).
+   */
   lrSchedule?: 'constant' | 'cosine';
+  /** Total optimisation steps (including those done before a resume). */
   steps: number;
+  /** Seed of the weight initialisation. */
+  seed: number;
+  /**
+   * Slices per optimisation step, taken in cyclic order (step s uses slices (s·k + j) mod S,
+   * j < k). Default {@link DEFAULT_SLICES_PER_STEP}, capped at the number of slices.
+   */
   slicesPerStep?: number;
+  /**
+   * Save variables + Adam state + step every `every` steps, on abort and at the end (atomic step
+   * folders, see checkpoint.ts). On start, a checkpoint in `dir` with the same configuration hash
+   * (data, network, loss, lr, seed, slicesPerStep, held-out mask — not `steps` for a constant
+   * rate) is resumed.
+   */
   checkpoint?: { dir: string; every: number };
+  /** Called after every step. */
+  onStep?: (info: { step: number; steps: number; loss: number; elapsedMs: number }) => void;
+  /**
+   * Every `every` steps (and after the last), predict the maps of all slices (with the averaged
+   * weights when `emaDecay` is set) and pass them to `fn`; `fn` returning true stops training there
+   * (a stopping rule, see stopping.ts). With held-out samples, the check also carries `blindMaps`.
+   */
+  checks?: { every: number; fn: (check: Check<M> & { loss: number }) => boolean | void };
+  /** Stop early: the current step finishes, a checkpoint is saved, and the maps are returned. */
+  signal?: AbortSignal;
+  /**
+   * Keep an exponential moving average of the weights with this decay (e.g. 0.99 ≈ the last 100
+   * steps) and predict with it (checks and the returned maps). Default: off (the paper's setting:
+   * predict with the final weights).
+   */
   emaDecay?: number;
-  checks?: { every: number };
+  /** Backend for {@link initBackend}; default 'auto'. */
+  backend?: BackendPreference;
+}
+
+/** What every trainer reports besides its maps. */
+export interface TrainingRunInfo {
+  /** Loss after each completed step, from step 1 (including steps before a resume). */
+  lossHistory: number[];
+  /** Step the run resumed from (0 = fresh start). */
+  resumedFrom: number;
+  /** Completed steps (= steps unless aborted or stopped by a check). */
+  stepsDone: number;
+  aborted: boolean;
+  /** A check's `fn` returned true (a stopping rule decided) before `steps`. */
+  stopped: boolean;
+  /** TensorFlow.js backend name. */
+  backend: string;
+  /** Mean wall time per step in this call, ms (first step excluded when there are more). */
+  stepMs: number;
 }
 
 /** Throws naming the first invalid shared training option. */
-export function validateTrainingOptions(o: CommonTrainingOptions): void {
+export function validateTrainingOptions<M>(o: TrainingOptions<M>): void {
   if (!Number.isInteger(o.steps) || o.steps < 0) throw new Error(`steps: must be an integer ≥ 0, got ${o.steps}`);
   if (!(o.learningRate > 0)) throw new Error(`learningRate: must be > 0, got ${o.learningRate}`);
   if (o.slicesPerStep !== undefined && (!Number.isInteger(o.slicesPerStep) || o.slicesPerStep < 1)) {

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendPreference } from './backend.js';
-import { DEFAULT_SLICES_PER_STEP, runTrainingLoop, sha256Of, validateTrainingOptions } from './loop.js';
+import { DEFAULT_SLICES_PER_STEP, runTrainingLoop, sha256Of, validateTrainingOptions, type TrainingOptions, type TrainingRunInfo } from './loop.js';
 import { createResidualNet, type ResidualNet } from './model.js';
 import { blindSpotFill, type Check } from './stopping.js';
 import { subspaceLoss, type SubspaceTarget } from './subspace-loss.js';
@@ -26,8 +26,8 @@ export interface CoefficientMaps {
   coefficients: Float32Array;
 }
 
-/** Options of {@link trainSubspaceNet}. */
-export interface TrainSubspaceOptions {
+/** Options of {@link trainSubspaceNet} (the shared ones: {@link TrainingOptions}). */
+export interface TrainSubspaceOptions extends TrainingOptions<CoefficientMaps> {
   /** Target time series, (frame, slice, y, x) complex interleaved, e.g. a sliding-window reconstruction. */
   series: Float32Array;
   /** Φ, (rank, frame) real, orthonormal rows (e.g. the leading right singular vectors of the dictionary). */
@@ -44,56 +44,14 @@ export interface TrainSubspaceOptions {
    * complex c, ∂/∂Re + i·∂/∂Im). Needs one slice per step.
    */
   dataLoss?: (c: Float32Array, slice: number) => { value: number; grad: Float32Array };
-  learningRate: number;
-  /** 'constant' (default) or 'cosine' (lr·½(1 + cos(π·s/steps))); see {@link lrFactor}. */
-  lrSchedule?: 'constant' | 'cosine';
-  /** Total optimisation steps (including those done before a resume). */
-  steps: number;
-  /** Seed of the weight initialisation. */
-  seed: number;
-  /** Slices per step, cyclic order; default {@link DEFAULT_SLICES_PER_STEP}, capped at the slices. */
-  slicesPerStep?: number;
-  /** Decay of a weight average used for every prediction; default off. */
-  emaDecay?: number;
-  /** Backend for {@link initBackend}; default 'auto'. */
-  backend?: BackendPreference;
-  /**
-   * Save every `every` steps, on abort and at the end; resume a checkpoint in `dir` whose
-   * configuration hash (series and Φ SHA-256, shape, net, loss, lr, schedule, seed, slicesPerStep,
-   * emaDecay, held-out mask — not `steps` for a constant rate) matches.
-   */
-  checkpoint?: { dir: string; every: number };
-  /** Stop early: the current step finishes, a checkpoint is saved, and the maps are returned. */
-  signal?: AbortSignal;
-  /** Called after every step. */
-  onStep?: (info: { step: number; steps: number; loss: number; elapsedMs: number }) => void;
   /** Voxels held out, (slice, y, x), 1 = held out: excluded from the loss and blind-spot filled in the input (all channels). */
   heldOut?: Uint8Array;
-  /**
-   * Every `every` steps (and after the last), predict c for all slices (averaged weights when
-   * `emaDecay` is set): `maps` from the full input, `blindMaps` from the blind-spot input when
-   * `heldOut` is set; `fn` returning true stops training there.
-   */
-  checks?: { every: number; fn: (check: Check<CoefficientMaps> & { loss: number }) => boolean | void };
 }
 
-/** Result of {@link trainSubspaceNet}. */
-export interface TrainSubspaceResult {
+/** Result of {@link trainSubspaceNet}; `lossHistory` in normalised units. */
+export interface TrainSubspaceResult extends TrainingRunInfo {
   /** c, (rank, slice, y, x) complex interleaved, in the units of the series. */
   coefficients: Float32Array;
-  /** Loss after each completed step, from step 1 (including steps before a resume), normalised units. */
-  lossHistory: number[];
-  /** Step the run resumed from (0 = fresh start). */
-  resumedFrom: number;
-  /** Completed steps (= steps unless aborted or stopped by a check). */
-  stepsDone: number;
-  aborted: boolean;
-  /** A check's `fn` returned true before `steps`. */
-  stopped: boolean;
-  /** TensorFlow.js backend name. */
-  backend: string;
-  /** Mean wall time per step in this call, ms (first step excluded when there are more). */
-  stepMs: number;
 }
 
 /** Initial scale of the output conv: training starts near c = 0. */

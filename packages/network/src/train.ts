@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendPreference } from './backend.js';
-import { DEFAULT_SLICES_PER_STEP, runTrainingLoop, sha256Of, validateTrainingOptions } from './loop.js';
+import { DEFAULT_SLICES_PER_STEP, runTrainingLoop, sha256Of, validateTrainingOptions, type TrainingOptions, type TrainingRunInfo } from './loop.js';
 import { echoLoss, type LossName } from './losses.js';
 import { createT2Net, synthesize, type T2Net } from './model.js';
 import { blindSpotFill, type Check, type CheckMaps } from './stopping.js';
@@ -29,8 +29,8 @@ export interface TrainCheck extends Check {
   loss: number;
 }
 
-/** Options of {@link trainT2Net}. */
-export interface TrainT2Options {
+/** Options of {@link trainT2Net} (the shared ones: {@link TrainingOptions}). */
+export interface TrainT2Options extends TrainingOptions<CheckMaps> {
   /** Magnitude echo images, (echo, slice, y, x) C order, any non-negative units. */
   echoes: Float32Array;
   shape: EchoShape;
@@ -42,35 +42,6 @@ export interface TrainT2Options {
   net: { blocks: number; width: number };
   /** Loss between synthesised and measured echoes (paper: 'ssim' for T2 / T2*). */
   loss: LossName;
-  learningRate: number;
-  /**
-   * 'constant' (default), or 'cosine': lr·½(1 + cos(π·s/steps)) at step s, decaying to 0 at the
-   * end (then the configuration hash includes `steps`).
-   */
-  lrSchedule?: 'constant' | 'cosine';
-  /** Total optimisation steps (including those done before a resume). */
-  steps: number;
-  /** Seed of the weight initialisation. */
-  seed: number;
-  /**
-   * Slices per optimisation step, taken in cyclic order (step s uses slices (s·k + j) mod S,
-   * j < k). Default {@link DEFAULT_SLICES_PER_STEP}, capped at the number of slices.
-   */
-  slicesPerStep?: number;
-  /**
-   * Save variables + Adam state + step every `every` steps, on abort and at the end (atomic step
-   * folders, see checkpoint.ts). On start, a checkpoint in `dir` with the same configuration hash
-   * (data, TE, range, net, loss, lr, seed, slicesPerStep — not `steps`) is resumed.
-   */
-  checkpoint?: { dir: string; every: number };
-  /** Called after every step. */
-  onStep?: (info: { step: number; steps: number; loss: number; elapsedMs: number }) => void;
-  /**
-   * Every `every` steps (and after the last), predict the maps of all slices (with the averaged
-   * weights when `emaDecay` is set) and pass them to `fn`; `fn` returning true stops training there
-   * (a stopping rule, see stopping.ts). With `heldOut`, the check also carries `blindMaps`.
-   */
-  checks?: { every: number; fn: (check: TrainCheck) => boolean | void };
   /**
    * Samples held out of training, (echo, slice, y, x), 1 = held out (see heldOutMask): excluded
    * from the loss and replaced in the network's input by the mean of their kept neighbours
@@ -78,37 +49,14 @@ export interface TrainT2Options {
    * stopping rule).
    */
   heldOut?: Uint8Array;
-  /** Stop early: the current step finishes, a checkpoint is saved, and the maps are returned. */
-  signal?: AbortSignal;
-  /**
-   * Keep an exponential moving average of the weights with this decay (e.g. 0.99 ≈ the last 100
-   * steps) and predict with it (snapshots and the returned maps). Default: off (the paper's
-   * setting: predict with the final weights).
-   */
-  emaDecay?: number;
-  /** Backend for {@link initBackend}; default 'auto'. */
-  backend?: BackendPreference;
 }
 
 /** Result of {@link trainT2Net}. */
-export interface TrainT2Result {
+export interface TrainT2Result extends TrainingRunInfo {
   /** (slice, y, x), in the units of the input echoes. */
   m0: Float32Array;
   /** (slice, y, x), ms. */
   t2: Float32Array;
-  /** Loss after each completed step, from step 1 (including steps before a resume). */
-  lossHistory: number[];
-  /** Step the run resumed from (0 = fresh start). */
-  resumedFrom: number;
-  /** Completed steps (= steps unless aborted or stopped by a check). */
-  stepsDone: number;
-  aborted: boolean;
-  /** A check's `fn` returned true (a stopping rule decided) before `steps`. */
-  stopped: boolean;
-  /** TensorFlow.js backend name. */
-  backend: string;
-  /** Mean wall time per step in this call, ms (first step excluded when there are more). */
-  stepMs: number;
 }
 
 /**
