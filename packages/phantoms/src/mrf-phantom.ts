@@ -4,9 +4,7 @@
  * ({@link simulateT2Phantom}), on a square matrix (the label image zero-padded, centred) so that a
  * spiral of `matrix` pixels covers it.
  */
-import { createRng } from '@relaxomap/physics';
-import { brainWebToTissue, checkTextureAndSeed, MIN_TEXTURE_FACTOR, type TextureParams } from './simulate.js';
-import { smoothRandomField } from './texture.js';
+import { checkTextureAndSeed, tissueTexture, type TextureParams } from './simulate.js';
 import { TISSUE, type TissueName } from './tissues.js';
 
 /** Relaxation times (ms) and relative proton density of one tissue. */
@@ -101,17 +99,7 @@ function checkParams(p: MrfPhantomParams): void {
 export function simulateMrfPhantom(labels: Uint8Array, shape: readonly [number, number, number], params: MrfPhantomParams): MrfPhantom {
   checkParams(params);
   const n = shape[0] * shape[1] * shape[2];
-  if (labels.length !== n) throw new Error(`labels length ${labels.length} does not match shape [${shape.join(', ')}]`);
-  const tissue = brainWebToTissue(labels);
-  if (!tissue.some((t) => t !== TISSUE.BACKGROUND)) throw new Error('labels contain no CSF, GM or WM voxel');
-
-  const { amplitude, correlationMm, voxelMm } = params.texture;
-  const rng = createRng(params.seed);
-  const sigmaVox = correlationMm / voxelMm;
-  const gT2 = smoothRandomField(shape, sigmaVox, rng, tissue);
-  const gPD = smoothRandomField(shape, sigmaVox, rng, tissue);
-  const gT1 = smoothRandomField(shape, sigmaVox, rng, tissue);
-  const factor = (g: number): number => Math.max(1 + amplitude * g, MIN_TEXTURE_FACTOR);
+  const { tissue, fields: [gT2, gPD, gT1], factor } = tissueTexture(labels, shape, params.texture, params.seed, 3);
 
   const byCode: (MrfTissueProps | null)[] = [null, params.tissues.CSF, params.tissues.GM, params.tissues.WM];
   const t1 = new Float32Array(n);
@@ -121,9 +109,9 @@ export function simulateMrfPhantom(labels: Uint8Array, shape: readonly [number, 
   for (let i = 0; i < n; i++) {
     const props = byCode[tissue[i]!];
     if (!props) continue;
-    t1[i] = props.T1 * factor(gT1[i]!);
-    t2[i] = props.T2 * factor(gT2[i]!);
-    pd[i] = props.PD * factor(gPD[i]!);
+    t1[i] = props.T1 * factor(gT1![i]!);
+    t2[i] = props.T2 * factor(gT2![i]!);
+    pd[i] = props.PD * factor(gPD![i]!);
     if (pd[i]! > maxPD) maxPD = pd[i]!; // the stored float32, so the max becomes exactly 1
   }
   for (let i = 0; i < n; i++) pd[i] = pd[i]! / maxPD;

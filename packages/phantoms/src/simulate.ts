@@ -66,6 +66,24 @@ function checkParams(p: T2PhantomParams): void {
   checkTextureAndSeed(p.texture, p.seed);
 }
 
+/**
+ * Shared by the T2 and MRF phantoms: the tissue codes of the labels and `count` smooth texture
+ * fields drawn from `seed` in a fixed order (g_T2, g_PD, then g_T1), so that one seed gives both
+ * phantoms the same T2/PD texture; `factor(g)` = max(1 + a·g, {@link MIN_TEXTURE_FACTOR}).
+ */
+export function tissueTexture(
+  labels: Uint8Array, shape: readonly [number, number, number], texture: TextureParams, seed: number, count: number,
+): { tissue: Uint8Array; fields: Float32Array[]; factor: (g: number) => number } {
+  const n = shape[0] * shape[1] * shape[2];
+  if (labels.length !== n) throw new Error(`labels length ${labels.length} does not match shape [${shape.join(', ')}]`);
+  const tissue = brainWebToTissue(labels);
+  if (!tissue.some((t) => t !== TISSUE.BACKGROUND)) throw new Error('labels contain no CSF, GM or WM voxel');
+  const rng = createRng(seed);
+  const sigmaVox = texture.correlationMm / texture.voxelMm;
+  const fields = Array.from({ length: count }, () => smoothRandomField(shape, sigmaVox, rng, tissue));
+  return { tissue, fields, factor: (g) => Math.max(1 + texture.amplitude * g, MIN_TEXTURE_FACTOR) };
+}
+
 /** Shared by the T2 and MRF phantoms: the texture params and the seed, errors naming the field. */
 export function checkTextureAndSeed(tx: TextureParams | undefined, seed: number): void {
   if (!tx) throw new Error('params.texture is missing');
@@ -94,15 +112,7 @@ export function checkTextureAndSeed(tx: TextureParams | undefined, seed: number)
 export function simulateT2Phantom(labels: Uint8Array, shape: readonly [number, number, number], params: T2PhantomParams): T2Phantom {
   checkParams(params);
   const n = shape[0] * shape[1] * shape[2];
-  if (labels.length !== n) throw new Error(`labels length ${labels.length} does not match shape [${shape.join(', ')}]`);
-  const tissue = brainWebToTissue(labels);
-  if (!tissue.some((t) => t !== TISSUE.BACKGROUND)) throw new Error('labels contain no CSF, GM or WM voxel');
-
-  const { amplitude, correlationMm, voxelMm } = params.texture;
-  const rng = createRng(params.seed);
-  const sigmaVox = correlationMm / voxelMm;
-  const gT2 = smoothRandomField(shape, sigmaVox, rng, tissue);
-  const gPD = smoothRandomField(shape, sigmaVox, rng, tissue);
+  const { tissue, fields: [gT2, gPD], factor } = tissueTexture(labels, shape, params.texture, params.seed, 2);
 
   const byCode: (TissueProps | null)[] = [null, params.tissues.CSF, params.tissues.GM, params.tissues.WM];
   const t2 = new Float32Array(n);
@@ -111,9 +121,8 @@ export function simulateT2Phantom(labels: Uint8Array, shape: readonly [number, n
   for (let i = 0; i < n; i++) {
     const props = byCode[tissue[i]!];
     if (!props) continue;
-    t2[i] = props.T2 * Math.max(1 + amplitude * gT2[i]!, MIN_TEXTURE_FACTOR);
-    const pd = props.PD * Math.max(1 + amplitude * gPD[i]!, MIN_TEXTURE_FACTOR);
-    m0[i] = pd;
+    t2[i] = props.T2 * factor(gT2![i]!);
+    m0[i] = props.PD * factor(gPD![i]!);
     if (m0[i]! > maxPD) maxPD = m0[i]!; // the stored float32, so the max becomes exactly 1
   }
   for (let i = 0; i < n; i++) m0[i] = m0[i]! / maxPD;
