@@ -11,6 +11,7 @@ export { Adam } from './adam.js';
 export type { AdamConfig, AdamState } from './adam.js';
 export { trainT2Net, RECOMMENDED_T2_TRAINING } from './train.js';
 export { slicesOfStep, lrFactor, DEFAULT_SLICES_PER_STEP } from './loop.js';
+export type { TrainingOptions, TrainingRunInfo } from './loop.js';
 export { trainSubspaceNet, projectSeries, SUBSPACE_OUTPUT_INIT_SCALE } from './train-subspace.js';
 export type { SubspaceShape, CoefficientMaps, TrainSubspaceOptions, TrainSubspaceResult } from './train-subspace.js';
 export { subspaceLoss, subspaceLossNaive } from './subspace-loss.js';

@@ -42,6 +42,11 @@ function study(series: EchoSeries, truth?: { t2: Float32Array; tissue: Uint8Arra
   };
 }
 
+/** What a trainer reports after `steps` steps of `stepMs` each (no resume). */
+function run(steps: number, stepMs: number) {
+  return { lossHistory: [], resumedFrom: 0, stepsDone: steps, aborted: false, stopped: false, backend: 'none', stepMs };
+}
+
 function context() {
   const logs: string[] = [];
   const ctx = {
@@ -61,7 +66,7 @@ test('with a background: σ estimated, the discrepancy rule judges, the oracle R
   // At the truth the residual is the noise alone: ratio ≈ 1 > the target 0.75 → no stop.
   const stop = plan.onCheck({ step: 25, elapsedMs: 1000, loss: 0.1, maps, blindMaps: maps });
   assert.equal(stop, false);
-  const { record } = plan.finish({ maps, step: 50, elapsedMs: 2000 });
+  const { record } = plan.finish(maps, run(50, 40));
   assert.equal(record.rule_used, 'discrepancy');
   assert.ok(record.noise.ok && Math.abs(record.noise.sigma / 0.02 - 1) < 0.05);
   const c = record.checks[0]!;
@@ -80,7 +85,7 @@ test('no background: a clear message, and the held-out rule takes over (never a 
   const worse = { m0: maps.m0.map((v) => v * 1.2), t2: maps.t2 };
   assert.equal(plan.onCheck({ step: 25, elapsedMs: 1, loss: 1, maps, blindMaps: maps }), false);
   assert.equal(plan.onCheck({ step: 50, elapsedMs: 2, loss: 1, maps: worse, blindMaps: worse }), true); // patience 1
-  const { record, maps: chosen } = plan.finish({ maps: worse, step: 50, elapsedMs: 2 });
+  const { record, maps: chosen } = plan.finish(worse, run(50, 0.04));
   assert.equal(record.rule, 'discrepancy');
   assert.equal(record.rule_used, 'heldout');
   assert.match(record.fallback!, /no background region/);

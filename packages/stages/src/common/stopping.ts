@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpy } from '@relaxomap/array-io';
 import { estimateNoise, rmse, type NoiseEstimate } from '@relaxomap/metrics';
-import { discrepancyRule, heldOutMask, heldOutRule, type Check, type CheckMaps, type StoppingRule } from '@relaxomap/network';
+import { discrepancyRule, heldOutMask, heldOutRule, type Check, type CheckMaps, type StoppingRule, type TrainingRunInfo } from '@relaxomap/network';
 import type { StageContext, StageInput } from '@relaxomap/pipeline';
 import type { StoppingParams } from '../params.js';
 import { regionMask, regionsFor } from './regions.js';
@@ -71,8 +71,8 @@ export interface StoppingPlan<M> {
   heldOut: Uint8Array | undefined;
   /** The check callback for the training loop: returns true when training should stop here. */
   onCheck(check: Check<M> & { loss: number }): boolean;
-  /** After training: the maps to return and the record. */
-  finish(final: { maps: M; step: number; elapsedMs: number }): { maps: M; record: StoppingRecord };
+  /** After training (`final`: the last step's maps): the maps to return and the record; says which step in the log. */
+  finish(final: M, run: TrainingRunInfo): { maps: M; record: StoppingRecord };
 }
 
 /** What a study tells {@link planStopping} about its data and maps. */
@@ -174,7 +174,8 @@ export function planStopping<M>(
     return active !== undefined && active.decided && !p.run_to_max;
   };
 
-  const finish: StoppingPlan<M>['finish'] = (final) => {
+  const finish: StoppingPlan<M>['finish'] = (finalMaps, run) => {
+    const final = { maps: finalMaps, step: run.stepsDone, elapsedMs: run.stepMs * (run.stepsDone - run.resumedFrom) };
     const choices: StoppingRecord['choices'] = {};
     for (const rule of rules) {
       if (rule.choice) choices[rule.name] = { step: rule.choice.step, elapsed_s: rule.choice.elapsedMs / 1000, decided: rule.decided };
@@ -210,6 +211,8 @@ export function planStopping<M>(
       ...(oracle ? { oracle } : {}),
       checks,
     };
+    ctx.log(`maps of step ${record.output.step} (${record.rule_used} rule: ${record.output.reason})` +
+      (oracle ? `; oracle-best step ${oracle.step} (${oracle.key} RMSE ${oracle.rmse.toFixed(1)} ms)` : ''));
     return { maps, record };
   };
 
@@ -218,64 +221,4 @@ export function planStopping<M>(
 
 function noiseSummary(n: NoiseEstimate): StoppingRecord['noise'] {
   return { ok: true, variance: n.variance, sigma: n.sigma, model: n.model, background_voxels: n.voxels };
-}
-
-/** MLflow tags and metrics of a finished stopping record (rule used, chosen steps, σ, oracle). */
-export async function logStoppingRecord(ctx: StageContext<unknown>, record: StoppingRecord): Promise<void> {
-  await ctx.run.setTags({
-    'relaxomap.stopping.rule': record.rule_used,
-    ...(record.noise.ok ? { 'relaxomap.noise.model': record.noise.model } : {}),
-    ...(record.fallback ? { 'relaxomap.stopping.fallback': record.fallback } : {}),
-  });
-  await ctx.run.logMetrics([
-    { key: 'stopping.step', value: record.output.step },
-    { key: 'stopping.elapsed_s', value: record.output.elapsed_s },
-    ...Object.entries(record.choices).map(([rule, c]) => ({ key: `stopping.${rule}.step`, value: c.step })),
-    ...(record.noise.ok ? [{ key: 'noise.sigma', value: record.noise.sigma }, { key: 'noise.variance', value: record.noise.variance }] : []),
-    ...(record.oracle ? [{ key: 'oracle.best_step', value: record.oracle.step }, { key: 'oracle.best_rmse', value: record.oracle.rmse }] : []),
-  ]);
-}
-
-/**
- * Step metrics of a training stage, logged in batches of `batch`, one request at a time (chained),
- * so that lines of the file store never interleave.
- */
-export function metricQueue(ctx: StageContext<unknown>, batch = 25) {
-  let pending: { key: string; value: number; step: number }[] = [];
-  let logging: Promise<void> = Promise.resolve();
-  const flush = (): Promise<void> => {
-    const items = pending;
-    pending = [];
-    if (items.length) logging = logging.then(() => ctx.run.logMetrics(items));
-    return logging;
-  };
-  return {
-    push(...metrics: { key: string; value: number; step: number }[]): void {
-      pending.push(...metrics);
-      if (pending.length >= batch) void flush();
-    },
-    flush,
-  };
-}
-
-/**
- * What a training stage shows and logs while it trains: the loss of every step (batched MLflow
- * metrics), a progress bar, and at the end the last loss and whether it resumed a checkpoint.
- */
-export function trainingMonitor(ctx: StageContext<unknown>, steps: number) {
-  const metrics = metricQueue(ctx);
-  const progress = ctx.progress(steps, 'training');
-  return {
-    metrics,
-    onStep({ step, steps: total, loss }: { step: number; steps: number; loss: number }): void {
-      metrics.push({ key: 'loss', value: loss, step });
-      progress.update(step, `loss ${loss.toExponential(3)}`);
-      if (step === total) void metrics.flush();
-    },
-    async finish(result: { lossHistory: number[]; resumedFrom: number }): Promise<void> {
-      await metrics.flush();
-      progress.finish(`loss ${result.lossHistory.at(-1)?.toExponential(3) ?? '—'}`);
-      if (result.resumedFrom > 0) ctx.log(`resumed from checkpoint at step ${result.resumedFrom}`);
-    },
-  };
 }

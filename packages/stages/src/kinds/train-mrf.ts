@@ -7,12 +7,11 @@
  * the noise σ² estimated from the background of the coefficient images. On a simulation the T1/T2
  * RMSE against the phantom is logged beside it (the oracle curve).
  */
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpy, writeJsonAtomic, writeNpy } from '@relaxomap/array-io';
 import { matchDictionary } from '@relaxomap/fitting';
 import { rmse } from '@relaxomap/metrics';
-import { initBackend, projectSeries, trainSubspaceNet, type CoefficientMaps, type SubspaceShape } from '@relaxomap/network';
+import { projectSeries, trainSubspaceNet, type CoefficientMaps, type SubspaceShape } from '@relaxomap/network';
 import { PipelineError, type StageContext, type StageInput } from '@relaxomap/pipeline';
 import type { CompressedMrfDictionary } from '@relaxomap/physics';
 import { singleInterleafDcf, subspaceNufftOperator, variableDensitySpiral, type LinearOperator, type SpiralOptions } from '@relaxomap/recon';
@@ -20,7 +19,8 @@ import type { TrainMrfParams } from '../params.js';
 import { readCompressedDictionary, readNpyChecked, readPhi, writeMrfMapSet, readJsonFile } from '../common/mrf-files.js';
 import { regionMask, regionsFor } from '../common/regions.js';
 import { requireInput } from '../common/series.js';
-import { logStoppingRecord, planStopping, trainingMonitor } from '../common/stopping.js';
+import { planStopping } from '../common/stopping.js';
+import { startBackend, trainingRun } from '../common/training.js';
 
 /** (rank, voxel) complex interleaved → (2·rank, voxel) real channels: re of each coefficient, then im. */
 export function coefficientChannels(c: Float32Array, rank: number, voxels: number): Float32Array {
@@ -127,9 +127,7 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
   const projected = projectSeries(series, phi32, shape);
   const channels = coefficientChannels(projected, phi.rank, voxels);
 
-  const backend = await initBackend(p.backend);
-  ctx.log(`TensorFlow.js backend: ${backend.name}${backend.gpu ? ' (GPU)' : ''}${backend.note ? ` — ${backend.note}` : ''}`);
-  await ctx.run.setTags({ 'relaxomap.backend': backend.name, 'relaxomap.gpu': String(backend.gpu) });
+  await startBackend(ctx, p.backend);
 
   let truth: { t1: Float32Array; t2: Float32Array; tissue: Uint8Array } | undefined;
   if (simInputs.length === 1) {
@@ -137,7 +135,7 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
     truth = { t1: (await load('t1.npy')) as Float32Array, t2: (await load('t2.npy')) as Float32Array, tissue: (await load('tissue.npy')) as Uint8Array };
   }
 
-  const monitor = trainingMonitor(ctx, p.steps);
+  const run = trainingRun<CoefficientMaps>(ctx, p);
   const stopping = planStopping<CoefficientMaps>(
     ctx,
     p.stopping,
@@ -148,7 +146,7 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
       ...(truth ? { oracle: mrfOracle(dict, voxels, truth), oracleKey: 't2.brain_no_csf' } : {}),
       seed: p.seed,
     },
-    (items) => monitor.metrics.push(...items),
+    run.log,
   );
   // A voxel mask (all channels held out together): the first channel's row.
   const heldOut = stopping.heldOut?.subarray(0, voxels);
@@ -160,32 +158,18 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
     dataLoss = await kspaceDataLoss(simInputs[0]!, phi32, phi.rank, height);
   }
 
-  const checkpointDir = join(ctx.workDir, `checkpoint-${ctx.paramsHash}`);
   const result = await trainSubspaceNet({
+    ...run.options(stopping),
     series,
     phi: phi32,
     shape,
     net: { blocks: p.network.blocks, width: p.network.width },
     loss: p.loss,
-    learningRate: p.learning_rate,
-    lrSchedule: p.lr_schedule,
-    ...(p.ema_decay > 0 ? { emaDecay: p.ema_decay } : {}),
-    steps: p.steps,
-    seed: p.seed,
-    backend: p.backend,
-    checkpoint: { dir: checkpointDir, every: p.checkpoint_every },
-    signal: ctx.signal,
     ...(heldOut ? { heldOut } : {}),
     ...(dataLoss ? { dataLoss } : {}),
-    checks: { every: p.stopping.check_every, fn: stopping.onCheck },
-    onStep: monitor.onStep,
   });
-  await monitor.finish(result);
 
-  const elapsedMs = result.stepMs * (result.stepsDone - result.resumedFrom);
-  const { maps, record } = stopping.finish({ maps: { coefficients: result.coefficients }, step: result.stepsDone, elapsedMs });
-  ctx.log(`coefficients of step ${record.output.step} (${record.rule_used} rule: ${record.output.reason})` +
-    (record.oracle ? `; oracle-best step ${record.oracle.step} (T2 RMSE ${record.oracle.key} ${record.oracle.rmse.toFixed(1)} ms)` : ''));
+  const { maps, record } = stopping.finish({ coefficients: result.coefficients }, result);
   const match = matchDictionary(dict, maps.coefficients, voxels, { layout: 'rank-voxel' });
 
   const out = ctx.outDir;
@@ -200,10 +184,5 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
   });
   await writeJsonAtomic(join(out, 'loss.json'), { loss: p.loss, history: result.lossHistory });
   await writeJsonAtomic(join(out, 'stopping.json'), record);
-  await logStoppingRecord(ctx, record);
-  await ctx.run.logMetrics([
-    { key: 'step_ms', value: result.stepMs },
-    { key: 'final_loss', value: result.lossHistory.at(-1) ?? NaN },
-  ]);
-  rmSync(checkpointDir, { recursive: true, force: true });
+  await run.finish(result, record);
 }

@@ -6,28 +6,23 @@
  * Checkpoints go to the stage's work folder, keyed by params and input data, so a killed run resumes
  * (the rules then start afresh from the resumed step).
  */
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '@relaxomap/array-io';
-import { echoResidual, initBackend, trainT2Net } from '@relaxomap/network';
+import { echoResidual, trainT2Net, type CheckMaps } from '@relaxomap/network';
 import type { StageContext } from '@relaxomap/pipeline';
 import type { TrainT2Params } from '../params.js';
 import { echoTimesFor, readEchoSeries, requireInput, writeMapSet } from '../common/series.js';
-import { logStoppingRecord, planStopping, trainingMonitor, readTruth, t2Oracle } from '../common/stopping.js';
+import { planStopping, readTruth, t2Oracle } from '../common/stopping.js';
+import { startBackend, trainingRun } from '../common/training.js';
 
 export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
   const p = ctx.params;
   const input = requireInput(ctx, ['simulate-t2'], 'echo series');
   const series = await readEchoSeries(input);
   const TE = echoTimesFor(ctx, series, input.displayDir);
-  const backend = await initBackend(p.backend);
-  ctx.log(`TensorFlow.js backend: ${backend.name}${backend.gpu ? ' (GPU)' : ''}${backend.note ? ` — ${backend.note}` : ''}`);
-  await ctx.run.setTags({ 'relaxomap.backend': backend.name, 'relaxomap.gpu': String(backend.gpu) });
+  await startBackend(ctx, p.backend);
 
-  // One checkpoint folder per params; trainT2Net itself resumes only a checkpoint whose config hash
-  // (which includes the data's sha256) matches, so new data with the same params starts afresh.
-  const checkpointDir = join(ctx.workDir, `checkpoint-${ctx.paramsHash}`);
-  const monitor = trainingMonitor(ctx, p.steps);
+  const run = trainingRun<CheckMaps>(ctx, p);
   const truth = await readTruth(input);
   const stopping = planStopping(
     ctx,
@@ -39,33 +34,21 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
       ...(truth ? { oracle: t2Oracle(truth), oracleKey: 'brain_no_csf' } : {}),
       seed: p.seed,
     },
-    (items) => monitor.metrics.push(...items),
+    run.log,
   );
   const result = await trainT2Net({
+    ...run.options(stopping),
     echoes: series.echoes,
     shape: { echoes: TE.length, ...series.shape },
     TE,
     t2Range: p.t2_range_ms,
     net: { blocks: p.network.blocks, width: p.network.width },
     loss: p.loss,
-    learningRate: p.learning_rate,
-    lrSchedule: p.lr_schedule,
-    ...(p.ema_decay > 0 ? { emaDecay: p.ema_decay } : {}),
-    steps: p.steps,
-    seed: p.seed,
     slicesPerStep: p.slices_per_step,
-    checkpoint: { dir: checkpointDir, every: p.checkpoint_every },
-    signal: ctx.signal,
     ...(stopping.heldOut ? { heldOut: stopping.heldOut } : {}),
-    checks: { every: p.stopping.check_every, fn: stopping.onCheck },
-    onStep: monitor.onStep,
   });
-  await monitor.finish(result);
 
-  const elapsedMs = result.stepMs * (result.stepsDone - result.resumedFrom);
-  const { maps, record } = stopping.finish({ maps: { m0: result.m0, t2: result.t2 }, step: result.stepsDone, elapsedMs });
-  ctx.log(`maps of step ${record.output.step} (${record.rule_used} rule: ${record.output.reason})` +
-    (record.oracle ? `; oracle-best step ${record.oracle.step} (T2 RMSE ${record.oracle.key} ${record.oracle.rmse.toFixed(1)} ms)` : ''));
+  const { maps, record } = stopping.finish({ m0: result.m0, t2: result.t2 }, result);
   await writeMapSet(ctx.outDir, {
     m0: maps.m0, t2: maps.t2, shape: series.shape, voxelMm: series.voxelMm, method: 'Network',
     info: {
@@ -76,10 +59,5 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
   });
   await writeJsonAtomic(join(ctx.outDir, 'loss.json'), { loss: p.loss, history: result.lossHistory });
   await writeJsonAtomic(join(ctx.outDir, 'stopping.json'), record);
-  await logStoppingRecord(ctx, record);
-  await ctx.run.logMetrics([
-    { key: 'step_ms', value: result.stepMs },
-    { key: 'final_loss', value: result.lossHistory.at(-1) ?? NaN },
-  ]);
-  rmSync(checkpointDir, { recursive: true, force: true });
+  await run.finish(result, record);
 }
