@@ -61,8 +61,8 @@ export interface TrainT2Result extends TrainingRunInfo {
 
 /**
  * Recommended training settings for 3 slices of ~108×90 on a 2-core CPU (wasm), measured on
- * simulated 4-echo T2 data (STOPPING.md, package README): 4 residual blocks (9, the paper's, reached
- * the same RMSE per second at 2.2× the cost per step), width 32, MSE (SSIM hardly sees the
+ * simulated 4-echo T2 data (STOPPING.md, package README): 4 residual blocks (9, the paper's, needed ~400 s
+ * for the RMSE 4 blocks reached in ~205 s), width 32, MSE (SSIM hardly sees the
  * echo-to-echo ratios: 1.4× vs 2.6× lower RMSE than Varpro excluding CSF), lr 1e-3, a weight
  * average with decay 0.99, one slice per step, and `steps` as an upper bound for a stopping rule
  * (the discrepancy rule stopped at step 1150 at noise variance 0.001, 475 at 0.003).
