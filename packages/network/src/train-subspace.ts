@@ -6,10 +6,10 @@
  * matching in the subspace, outside this package.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendPreference } from './backend.js';
+import { initBackend } from './backend.js';
 import { DEFAULT_SLICES_PER_STEP, runTrainingLoop, sha256Of, validateTrainingOptions, type TrainingOptions, type TrainingRunInfo } from './loop.js';
 import { createResidualNet, type ResidualNet } from './model.js';
-import { blindSpotFill, type Check } from './stopping.js';
+import { blindSpotFill } from './stopping.js';
 import { subspaceLoss, type SubspaceTarget } from './subspace-loss.js';
 
 /** Layout of an MRF series (frame, slice, y, x) and of its subspace (rank coefficients). */

@@ -4,7 +4,7 @@
  * measured echoes; no reference maps are used.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendPreference } from './backend.js';
+import { initBackend } from './backend.js';
 import { DEFAULT_SLICES_PER_STEP, runTrainingLoop, sha256Of, validateTrainingOptions, type TrainingOptions, type TrainingRunInfo } from './loop.js';
 import { echoLoss, type LossName } from './losses.js';
 import { createT2Net, synthesize, type T2Net } from './model.js';

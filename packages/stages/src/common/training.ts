@@ -35,7 +35,7 @@ export async function startBackend(ctx: StageContext<unknown>, preference: Train
  * Step metrics of a training stage, logged in batches of `batch`, one request at a time (chained),
  * so that lines of the file store never interleave.
  */
-export function metricQueue(ctx: StageContext<unknown>, batch = 25) {
+function metricQueue(ctx: StageContext<unknown>, batch = 25) {
   let pending: Metric[] = [];
   let logging: Promise<void> = Promise.resolve();
   const flush = (): Promise<void> => {
