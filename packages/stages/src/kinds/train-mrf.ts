@@ -109,6 +109,9 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
   const reconInput = requireInput(ctx, ['mrf-sliding-window'], '1-interleaf sliding-window reconstruction (mrf-sliding-window)');
   const dictInput = requireInput(ctx, ['mrf-dictionary'], 'MRF dictionary');
   const simInputs = ctx.inputs.filter((i) => i.kind === 'simulate-mrf');
+  if (p.data_term === 'kspace' && p.stopping.held_out_fraction > 0) {
+    throw ctx.paramError('stopping.held_out_fraction', "must be 0 with data_term 'kspace' (k-space samples mix every voxel: no voxel can be held out of that loss)");
+  }
   if (p.stopping.held_out_fraction > 0 && p.stopping.held_out_unit !== 'voxel') {
     throw ctx.paramError('stopping.held_out_unit', "must be 'voxel' for the MRF network (its input channels are subspace coefficients, not echoes)");
   }
