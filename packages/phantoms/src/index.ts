@@ -8,7 +8,7 @@ export type { TissueName, TissueProps } from './tissues.js';
 export { DEFAULT_TEXTURE, MIN_TEXTURE_FACTOR, brainWebToTissue, simulateT2Phantom } from './simulate.js';
 export type { T2Phantom, T2PhantomParams, TextureParams } from './simulate.js';
 export { gaussianFilter2D, gaussianKernel, smoothRandomField } from './texture.js';
-export { readManifest, verifyManifest } from './manifest.js';
+export { missingManifestFiles, readManifest, verifyManifest } from './manifest.js';
 export type { DataManifest, ManifestFile } from './manifest.js';
 export { findRepoRoot } from './repo-root.js';
 export { MRF_TISSUES_3T, padToSquare, simulateMrfPhantom } from './mrf-phantom.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { readManifest, verifyManifest } from './manifest.js';
+import { missingManifestFiles, readManifest, verifyManifest } from './manifest.js';
 import { findRepoRoot } from './repo-root.js';
 
 const repoRoot = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
@@ -31,7 +31,7 @@ describe('verifyManifest on data-manifests/brainweb.yaml', () => {
     const vol = m.files.find((f) => f.path.endsWith('BrainModel_anatomy.npy.gz'))!;
     assert.deepEqual(vol.shape, [216, 180, 180]);
     assert.equal(vol.dtype, 'uint8');
-    assert.ok(vol.size < 5 * 1024 * 1024);
+    assert.ok(vol.size! < 5 * 1024 * 1024);
     assert.ok(m.source.includes('leoliuf/MRiLab@5cdcf1f7:Resources/BrainModel.mat'));
   });
 
@@ -70,5 +70,35 @@ describe('verifyManifest on data-manifests/brainweb.yaml', () => {
     const path = join(tmp, 'bad.yaml');
     writeFileSync(path, 'id: x\ndescription: d\nlicence: l\ncitation: c\nsource: [a]\nused_by: [t]\nfiles:\n  - path: ../etc/passwd\n    sha256: 00\n    size: 1\n    format: raw\n');
     await assert.rejects(readManifest(path), { message: `${path}: files[0].path must be relative to the repository root without '..' (got ../etc/passwd)` });
+  });
+});
+
+describe('manifests of downloadable (not bundled) data', () => {
+  it('parse without checksums, and a missing file says where to get it and where to put it', async () => {
+    const manifest = join(repoRoot, 'data-manifests', 'gao2023-invivo.yaml');
+    const m = await readManifest(manifest);
+    assert.equal(m.bundled, false);
+    assert.equal(m.files[0]!.sha256, undefined);
+    const root = mkdtempSync(join(tmp, 'unbundled-'));
+    assert.deepEqual(await missingManifestFiles(manifest, root), m.files.map((f) => f.path));
+    await assert.rejects(verifyManifest(manifest, root), (err: Error) => {
+      assert.match(err.message, /^missing: data\/external\/gao2023\/t2\/echoes\.nii\.gz \(manifest .*gao2023-invivo\.yaml\): get it from https:\/\/cloud\.tsinghua\.edu\.cn\/.* and put it at .*data\/external\/gao2023\/t2\/echoes\.nii\.gz$/);
+      return true;
+    });
+  });
+
+  it('a bundled manifest still requires every checksum', async () => {
+    const root = join(tmp, 'bundled-no-sha');
+    mkdirSync(join(root, 'data-manifests'), { recursive: true });
+    const text = readFileSync(join(repoRoot, manifestRel), 'utf8').replace(/^ {4}sha256: .*\n/m, '');
+    writeFileSync(join(root, manifestRel), text);
+    await assert.rejects(readManifest(join(root, manifestRel)), /files\[0\]\.sha256 must be a non-empty string/);
+  });
+
+  it('every committed manifest verifies', async () => {
+    for (const name of ['nist-t2-plate4', 'qmrlab-met2-cpmg32', 'rat-mge15-kspace', 'mrf-schedules']) {
+      const m = await verifyManifest(join(repoRoot, 'data-manifests', `${name}.yaml`), repoRoot);
+      assert.ok(m.bundled && m.files.every((f) => f.sha256 && f.size !== undefined), name);
+    }
   });
 });
