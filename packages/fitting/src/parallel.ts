@@ -11,8 +11,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { fitVoxelRange } from './kernel.js';
-import { makeVarproPlan, validateVarproInputs, type VarproOptions, type VarproPlan } from './plan.js';
+import { fitModelRange } from './fitRange.js';
+import { makeVarproPlan, MODEL_OFFSET, validateVarproInputs, type VarproOptions, type VarproPlan } from './plan.js';
 import { fitOnThisThread, nonFiniteEchoError, type VarproResult } from './varpro.js';
 
 /** Below this many voxels per thread a worker's start-up (~30-50 ms) outweighs its work. */
@@ -35,6 +35,8 @@ export interface VarproWorkerOutput {
   bad: number;
   m0: Float32Array;
   t2: Float32Array;
+  /** Offset model only. */
+  offset: Float32Array | undefined;
 }
 
 function runWorker(input: VarproWorkerInput): Promise<VarproWorkerOutput> {
@@ -59,8 +61,8 @@ function runWorker(input: VarproWorkerInput): Promise<VarproWorkerOutput> {
 }
 
 /**
- * Same fit as {@link varproMonoExp} (s_e = M0·exp(−TE_e/T2), variable projection, same outputs bit
- * for bit) spread over `opts.threads` threads: the calling thread plus `threads − 1` worker threads.
+ * Same fit as {@link varproMonoExp} (any `opts.model`: 'monoexp', 'offset' or 'rician'; same outputs
+ * bit for bit) spread over `opts.threads` threads: the calling thread plus `threads − 1` worker threads.
  *
  * Inputs with fewer than 50 000 voxels per thread use fewer threads (a worker costs ~30-50 ms to
  * start). The echoes of the worker ranges are copied once (compact (echo, chunk) blocks).
@@ -69,7 +71,7 @@ function runWorker(input: VarproWorkerInput): Promise<VarproWorkerOutput> {
  * @param nVoxels - voxels per echo; echoes.length = TE.length × nVoxels
  * @param TE - echo times (ms): finite, > 0, strictly increasing, at least 2
  * @param opts - as for varproMonoExp; `threads` defaults to `os.availableParallelism()`
- * @returns maps m0 and T2 (ms), each (voxel) Float32Array
+ * @returns maps m0 and T2 (ms), each (voxel) Float32Array; plus offset (voxel) for model 'offset'
  * @throws (rejects) the same one-line errors as varproMonoExp, for the lowest bad voxel
  */
 export async function varproMonoExpParallel(
@@ -101,7 +103,8 @@ export async function varproMonoExpParallel(
 
   const m0 = new Float32Array(nVoxels);
   const t2 = new Float32Array(nVoxels);
-  const badHere = fitVoxelRange(plan, echoes, nVoxels, 0, bounds[1], opts.mask, m0, t2);
+  const offset = plan.model === MODEL_OFFSET ? new Float32Array(nVoxels) : undefined;
+  const badHere = fitModelRange(plan, echoes, nVoxels, 0, bounds[1], opts.mask, m0, t2, offset);
   const results = await settled;
   if (badHere >= 0) throw nonFiniteEchoError(echoes, nVoxels, nTE, badHere);
   let firstBad = -1;
@@ -115,7 +118,8 @@ export async function varproMonoExpParallel(
     }
     m0.set(out.m0, bounds[w]);
     t2.set(out.t2, bounds[w]);
+    if (offset !== undefined && out.offset !== undefined) offset.set(out.offset, bounds[w]);
   }
   if (firstBad >= 0) throw nonFiniteEchoError(echoes, nVoxels, nTE, firstBad);
-  return { m0, t2 };
+  return offset === undefined ? { m0, t2 } : { m0, t2, offset };
 }

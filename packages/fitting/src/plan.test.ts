@@ -45,3 +45,28 @@ test('plan: normalised grid vectors, even-spacing detection', () => {
   assert.equal(1 / plan.gridR[0], 5);
   assert.equal(makeVarproPlan([5, 7, 12], { t2Min: 5, t2Max: 2000 }).even, 0);
 });
+
+test('plan: the offset model adds centred normalised grid vectors; the others carry none', () => {
+  const TE = [10, 20, 30, 40, 50, 60, 70, 80];
+  const plan = makeVarproPlan(TE, { t2Min: 2, t2Max: 2000, model: 'offset' });
+  assert.equal(plan.model, 1);
+  assert.equal(plan.offsetGridR.length, 16);
+  assert.equal(plan.offsetGridU.length, 16 * 8);
+  assert.equal(1 / plan.offsetGridR[0], 2);
+  assert.equal(1 / plan.offsetGridR[15], 2000);
+  for (let j = 0; j < 16; j++) {
+    let sum = 0;
+    let norm = 0;
+    for (let k = 0; k < 8; k++) {
+      sum += plan.offsetGridU[j * 8 + k];
+      norm += plan.offsetGridU[j * 8 + k] ** 2;
+    }
+    assert.ok(Math.abs(sum) < 1e-12 && Math.abs(norm - 1) < 1e-12, `grid ${j}: sum ${sum}, norm ${norm}`);
+    if (j > 0) assert.ok(plan.offsetGridR[j] < plan.offsetGridR[j - 1]);
+  }
+  // The monoexp grid is the same as without a model.
+  assert.deepEqual(plan.gridR, makeVarproPlan(TE, { t2Min: 2, t2Max: 2000 }).gridR);
+  const rician = makeVarproPlan(TE, { t2Min: 2, t2Max: 2000, model: 'rician', noiseSigma: 3 });
+  assert.deepEqual([rician.model, rician.noiseSigma, rician.offsetGridU.length], [2, 3, 0]);
+  assert.deepEqual([makeVarproPlan(TE, { t2Min: 2, t2Max: 2000 }).model, makeVarproPlan(TE, { t2Min: 2, t2Max: 2000 }).noiseSigma], [0, 0]);
+});

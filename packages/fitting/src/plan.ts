@@ -5,6 +5,23 @@
  */
 import { evenEchoSpacing, validateEchoTimes } from '@relaxomap/physics';
 
+/**
+ * Signal model of the fit (see `varproMonoExp`):
+ * - 'monoexp': s_e = M0·exp(−TE_e/T2) (default);
+ * - 'offset':  s_e = M0·exp(−TE_e/T2) + C, C a constant per voxel (absorbs a magnitude noise floor);
+ * - 'rician':  s_e = E[|ν_e + n|], ν_e = M0·exp(−TE_e/T2), n complex Gaussian noise of known σ
+ *   (`noiseSigma`): the mean of magnitude data, which tends to σ·√(π/2) instead of 0.
+ */
+export type SignalModelName = 'monoexp' | 'offset' | 'rician';
+
+/** The models by name, in the order of their plan codes. */
+export const SIGNAL_MODELS: readonly SignalModelName[] = ['monoexp', 'offset', 'rician'];
+
+/** Plan codes of the models (plain numbers travel to workers). */
+export const MODEL_MONOEXP = 0;
+export const MODEL_OFFSET = 1;
+export const MODEL_RICIAN = 2;
+
 /** Options of the Varpro fit. Times in ms. */
 export interface VarproOptions {
   /** Lower T2 bound (ms), finite, > 0, < t2Max. Results are clipped to [t2Min, t2Max]. */
@@ -18,7 +35,10 @@ export interface VarproOptions {
    * `varproMonoExpParallel` defaults to `os.availableParallelism()`.
    */
   threads?: number;
-  /** Constrain M0 ≥ 0 (magnitude data). Default true. With false, M0 may be negative. */
+  /**
+   * Constrain M0 ≥ 0 (magnitude data). Default true. With false, M0 may be negative. For model
+   * 'offset' it also constrains C ≥ 0; model 'rician' always has M0 ≥ 0 (false is rejected).
+   */
   nonNegativeM0?: boolean;
   /**
    * Number of T2 values in the initial search grid over [t2Min, t2Max] (default 16), spaced at equal
@@ -27,6 +47,15 @@ export interface VarproOptions {
    * optimum of noisy data.
    */
   gridSize?: number;
+  /** Signal model (default 'monoexp'). See {@link SignalModelName}. */
+  model?: SignalModelName;
+  /**
+   * Standard deviation σ of the Gaussian noise in each of the real and imaginary channels, in signal
+   * units (finite, > 0). Required by model 'rician' (the noise floor is σ·√(π/2)); unused by the other
+   * models (but still checked when given). E.g. from a background region of a magnitude image with mean
+   * m_bg: σ = m_bg/√(π/2).
+   */
+  noiseSigma?: number;
 }
 
 /** Precomputed, serialisable search plan. */
@@ -48,8 +77,19 @@ export interface VarproPlan {
   gridR: Float64Array;
   /** Normalised decay vectors u_j = e_j/‖e_j‖, e_jk = exp(−TE_k·R_j); shape (grid, echo). */
   gridU: Float64Array;
-  /** 1 to constrain M0 ≥ 0. */
+  /** 1 to constrain M0 ≥ 0 (and C ≥ 0 for the offset model). */
   nonNegative: number;
+  /** MODEL_MONOEXP, MODEL_OFFSET or MODEL_RICIAN. */
+  model: number;
+  /** σ of the Rician model (signal units); 0 for the other models. */
+  noiseSigma: number;
+  /**
+   * Offset model only (empty otherwise): grid rates and centred normalised decay vectors
+   * ũ_j = P e_j / ‖P e_j‖ (P removes the mean over echoes), shape (grid, echo), placed at equal
+   * angles between consecutive ũ_j.
+   */
+  offsetGridR: Float64Array;
+  offsetGridU: Float64Array;
 }
 
 export const DEFAULT_GRID_SIZE = 16;
@@ -101,14 +141,38 @@ export function validateVarproInputs(
   if (opts.nonNegativeM0 !== undefined && typeof opts.nonNegativeM0 !== 'boolean') {
     throw new Error(`opts.nonNegativeM0 must be a boolean (got ${String(opts.nonNegativeM0)})`);
   }
+  const model = opts.model ?? 'monoexp';
+  if (!SIGNAL_MODELS.includes(model)) {
+    throw new Error(`opts.model must be one of ${SIGNAL_MODELS.map((m) => `'${m}'`).join(', ')} (got ${JSON.stringify(opts.model)})`);
+  }
+  const sigma = opts.noiseSigma;
+  if (sigma !== undefined || model === 'rician') {
+    if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma <= 0) {
+      const why = model === 'rician' ? " (required by opts.model 'rician')" : '';
+      throw new Error(`opts.noiseSigma must be a finite number > 0 in signal units${why} (got ${String(sigma)})`);
+    }
+  }
+  if (model === 'rician' && opts.nonNegativeM0 === false) {
+    throw new Error("opts.nonNegativeM0 cannot be false with opts.model 'rician' (the Rician mean depends on |M0| only)");
+  }
 }
 
-/** Decay relative to the first echo, u_k ∝ exp(−(TE_k − TE_0)/T2), normalised (no underflow for tiny T2). */
-function normalisedDecay(TE: readonly number[], T2: number, out: Float64Array, offset: number): void {
+/**
+ * Decay relative to the first echo, u_k ∝ exp(−(TE_k − TE_0)/T2), normalised (no underflow for tiny
+ * T2). With `centred`, the mean over echoes is removed first (the offset model's decay direction).
+ */
+function normalisedDecay(TE: readonly number[], T2: number, out: Float64Array, offset: number, centred = false): void {
   const n = TE.length;
-  let norm = 0;
+  let mean = 0;
   for (let k = 0; k < n; k++) {
     const e = Math.exp(-(TE[k] - TE[0]) / T2);
+    out[offset + k] = e;
+    mean += e;
+  }
+  mean = centred ? mean / n : 0;
+  let norm = 0;
+  for (let k = 0; k < n; k++) {
+    const e = out[offset + k] - mean;
     out[offset + k] = e;
     norm += e * e;
   }
@@ -125,16 +189,16 @@ const DENSE = 4096;
  * or T2 ≪ TE1); equal angles bound the worst mismatch of any decay to its nearest grid vector, so
  * fewer points pick the right basin.
  */
-export function angularGridT2(TE: readonly number[], t2Min: number, t2Max: number, G: number): Float64Array {
+export function angularGridT2(TE: readonly number[], t2Min: number, t2Max: number, G: number, centred = false): Float64Array {
   const n = TE.length;
   const lnMin = Math.log(t2Min);
   const lnStep = (Math.log(t2Max) - lnMin) / (DENSE - 1);
   const prev = new Float64Array(n);
   const cur = new Float64Array(n);
   const theta = new Float64Array(DENSE);
-  normalisedDecay(TE, t2Min, prev, 0);
+  normalisedDecay(TE, t2Min, prev, 0, centred);
   for (let i = 1; i < DENSE; i++) {
-    normalisedDecay(TE, Math.exp(lnMin + i * lnStep), cur, 0);
+    normalisedDecay(TE, Math.exp(lnMin + i * lnStep), cur, 0, centred);
     let d2 = 0;
     for (let k = 0; k < n; k++) d2 += (cur[k] - prev[k]) ** 2;
     // Angle between unit vectors from the chord: accurate for tiny angles, unlike acos of a dot.
@@ -171,6 +235,18 @@ export function makeVarproPlan(TE: readonly number[], opts: VarproOptions): Varp
     normalisedDecay(TE, gridT2[j], gridU, j * nTE);
   }
   const even = evenEchoSpacing(TE);
+  const model = SIGNAL_MODELS.indexOf(opts.model ?? 'monoexp');
+  let offsetGridR = new Float64Array(0);
+  let offsetGridU = new Float64Array(0);
+  if (model === MODEL_OFFSET) {
+    const t2c = angularGridT2(TE, t2Min, t2Max, G, true);
+    offsetGridR = new Float64Array(G);
+    offsetGridU = new Float64Array(G * nTE);
+    for (let j = 0; j < G; j++) {
+      offsetGridR[j] = 1 / t2c[j];
+      normalisedDecay(TE, t2c[j], offsetGridU, j * nTE, true);
+    }
+  }
   return {
     nTE,
     TE: Float64Array.from(TE),
@@ -185,5 +261,9 @@ export function makeVarproPlan(TE: readonly number[], opts: VarproOptions): Varp
     gridR,
     gridU,
     nonNegative: opts.nonNegativeM0 === false ? 0 : 1,
+    model,
+    noiseSigma: model === MODEL_RICIAN ? (opts.noiseSigma as number) : 0,
+    offsetGridR,
+    offsetGridU,
   };
 }

@@ -1,6 +1,6 @@
 export { createRng } from '@relaxomap/physics';
 export type { Rng } from '@relaxomap/physics';
-export { addGaussianNoise } from './noise.js';
+export { addGaussianNoise, addRicianNoise } from './noise.js';
 export { BRAINWEB_LABELS, BRAINWEB_VOXEL_MM, DEFAULT_AXIAL_SLICES, axialSlices, downsampleMajority, loadBrainWeb3D } from './brainweb.js';
 export type { LabelSlices } from './brainweb.js';
 export { CSF_PD, CSF_T2_3T_RANGE_MS, GM_3T, TISSUE, WM_3T, tissues3T } from './tissues.js';

@@ -7,3 +7,4 @@ export { createPipelineNodes, stageProjects, stageProjectName, listPipelineFiles
 export { runStage, stageOutputDir, type RunStageOptions, type StageResult } from './runner.js';
 export { createProgress, formatSeconds, type Progress } from './progress.js';
 export { parseYamlSource, readYamlSource, type YamlSource } from './yaml-source.js';
+export { REPORTS_SUBDIR, publishReports } from './reports.js';

@@ -17,9 +17,12 @@ export interface StageKind<P = unknown> {
   readonly uses: readonly string[];
   /** npm packages the stage's result depends on (declared so other installs do not bust the cache). */
   readonly externalDependencies: readonly string[];
-  /** Workspace-relative globs of data files the stage reads. */
-  readonly dataInputs?: readonly string[];
-  /** True when the stage also writes `reports/<pipeline>/` (then an Nx output too). */
+  /**
+   * Workspace-relative globs of data files the stage reads; a function when they depend on the
+   * stage's params (a scan's folder), given the validated params and the workspace root.
+   */
+  readonly dataInputs?: readonly string[] | ((params: P, root: string) => readonly string[]);
+  /** True when the stage writes reports: into its output's reports/, published to `reports/<pipeline>/`. */
   readonly writesReports?: boolean;
   load(): Promise<StageImpl<P>>;
 }
@@ -47,7 +50,7 @@ export interface StageContext<P> {
   readonly inputs: readonly StageInput[];
   /** Temporary output folder; renamed to artifacts/<pipeline>/<stage>/ only if run() resolves. */
   readonly outDir: string;
-  /** Temporary reports folder (renamed to reports/<pipeline>/ on success) when the kind writes reports. */
+  /** The stage's reports folder (inside outDir; published to reports/<pipeline>/ on success) when the kind writes reports. */
   readonly reportsDir: string | undefined;
   /** Persistent scratch space that survives a killed run (training checkpoints). */
   readonly workDir: string;

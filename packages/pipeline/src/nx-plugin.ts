@@ -38,7 +38,7 @@ export interface StageProject {
  * npm packages it depends on, the resolved params (their hash is part of the command line, so
  * changing one stage's params changes only that command) and the files its upstream stages wrote.
  */
-export function stageProjects(pipeline: Pipeline, registry: KindRegistry): StageProject[] {
+export function stageProjects(pipeline: Pipeline, registry: KindRegistry, root = '.'): StageProject[] {
   return pipeline.stages.map((stage) => {
     const kind = registry.get(stage.kind)!;
     const packages = [...new Set([...RUNTIME_PACKAGES, ...kind.uses])].sort();
@@ -52,9 +52,10 @@ export function stageProjects(pipeline: Pipeline, registry: KindRegistry): Stage
       `!{workspaceRoot}/packages/stages/src/common/**/*.test.ts`,
       `{workspaceRoot}/packages/stages/src/cli.ts`,
     ];
+    // Report stages keep their reports inside their own output (see reports.ts), so outputs never overlap.
     const outputs = [`{workspaceRoot}/artifacts/${pipeline.name}/${stage.id}`];
-    if (kind.writesReports) outputs.push(`{workspaceRoot}/reports/${pipeline.name}`);
     const upstream = stage.needs.map((n) => stageProjectName(pipeline.name, n));
+    const data = typeof kind.dataInputs === 'function' ? kind.dataInputs(stage.params, root) : (kind.dataInputs ?? []);
     return {
       name: stageProjectName(pipeline.name, stage.id),
       root: `pipelines/${pipeline.name}/${stage.id}`,
@@ -67,7 +68,7 @@ export function stageProjects(pipeline: Pipeline, registry: KindRegistry): Stage
           inputs: [
             ...code,
             ...stageCode,
-            ...(kind.dataInputs ?? []).map((g) => `{workspaceRoot}/${g}`),
+            ...data.map((g) => `{workspaceRoot}/${g}`),
             { externalDependencies: [...new Set([...RUNTIME_EXTERNALS, ...kind.externalDependencies])].sort() },
             ...(upstream.length ? [{ dependentTasksOutputFiles: '**/*', transitive: false }] : []),
           ],
@@ -95,7 +96,7 @@ export function createPipelineNodes(registry: KindRegistry): [string, CreateNode
       files.map((file) => {
         const pipeline = loadPipeline(file, { root: context.workspaceRoot, registry });
         const projects: CreateNodesResult['projects'] = {};
-        for (const { root, ...project } of stageProjects(pipeline, registry)) projects[root] = project;
+        for (const { root, ...project } of stageProjects(pipeline, registry, context.workspaceRoot)) projects[root] = project;
         return [file, { projects }];
       }),
   ];

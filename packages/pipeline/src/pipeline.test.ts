@@ -140,7 +140,7 @@ test('Nx projects: one per stage with code, data, params, upstream-output inputs
   assert.deepEqual(fit.targets.run.dependsOn, [{ projects: ['demo.make'], target: 'run' }]);
   assert.ok(fit.targets.run.inputs.some((i) => typeof i === 'object' && 'dependentTasksOutputFiles' in i));
   assert.ok(fit.targets.run.inputs.some((i) => typeof i === 'object' && 'externalDependencies' in i && i.externalDependencies.includes('zod')));
-  assert.deepEqual(plot.targets.run.outputs, ['{workspaceRoot}/artifacts/demo/plot', '{workspaceRoot}/reports/demo']);
+  assert.deepEqual(plot.targets.run.outputs, ['{workspaceRoot}/artifacts/demo/plot']);
   assert.deepEqual(plot.implicitDependencies, ['demo.fit', 'demo.make']);
 });
 

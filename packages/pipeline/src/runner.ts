@@ -8,6 +8,7 @@ import { flattenParams } from './hash.js';
 import type { KindRegistry, StageContext, StageInput } from './kinds.js';
 import { loadPipeline, stageParamError } from './pipeline.js';
 import { createProgress } from './progress.js';
+import { REPORTS_SUBDIR, publishReports } from './reports.js';
 
 export interface RunStageOptions {
   root: string;
@@ -34,7 +35,7 @@ export function stageOutputDir(root: string, pipeline: string, stage: string): s
 
 /**
  * Run one stage as one MLflow run. The stage writes into temporary folders that replace
- * artifacts/<pipeline>/<stage>/ (and reports/<pipeline>/) only when it succeeds, so a failed or killed
+ * artifacts/<pipeline>/<stage>/ only when it succeeds (reports/<pipeline>/ is then republished), so a failed or killed
  * stage never leaves a partial artifact. The MLflow run ends FINISHED, FAILED (error) or KILLED
  * (SIGINT/SIGTERM) — never left RUNNING by anything short of SIGKILL.
  */
@@ -87,8 +88,7 @@ export async function runStage(opts: RunStageOptions): Promise<StageResult> {
   const started = Date.now();
   const controller = new AbortController();
   const outDir = stageOutputDir(opts.root, pipeline.name, stage.id);
-  const reportsOut = join(opts.root, 'reports', pipeline.name);
-  const onSignal = (signal: NodeJS.Signals): void => killed(run, signal, log, kind.writesReports ? [outDir, reportsOut] : [outDir]);
+  const onSignal = (signal: NodeJS.Signals): void => killed(run, signal, log, [outDir]);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const workDir = join(opts.root, 'artifacts', pipeline.name, '.work', stage.id);
@@ -115,15 +115,19 @@ export async function runStage(opts: RunStageOptions): Promise<StageResult> {
       };
       await impl.run(ctx);
     };
+    // A report stage writes into its own output (artifacts/<p>/<stage>/reports/, what Nx caches);
+    // reports/<p>/ is then rebuilt from every report stage's copy, so stages never clobber each other.
     await withAtomicDir(outDir, async (tmpOut) => {
       if (kind.writesReports) {
-        await withAtomicDir(reportsOut, (tmpReports) => body(tmpOut, tmpReports));
+        const tmpReports = join(tmpOut, REPORTS_SUBDIR);
+        mkdirSync(tmpReports);
+        await body(tmpOut, tmpReports);
       } else {
         await body(tmpOut, undefined);
       }
     });
     await run.logArtifacts(outDir);
-    if (kind.writesReports) await run.logArtifacts(reportsOut, 'reports');
+    if (kind.writesReports) await publishReports(opts.root, pipeline.name, pipeline.stages.map((st) => st.id));
     await run.end('FINISHED');
     const seconds = (Date.now() - started) / 1000;
     log(`✔ ${pipeline.name} › ${stage.id} finished in ${seconds.toFixed(1)} s → ${relative(opts.root, outDir)}`);

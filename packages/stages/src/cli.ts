@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PipelineError, listPipelineFiles, loadPipeline, oneLine, runStage, stageProjectName } from '@relaxomap/pipeline';
+import { PipelineError, listPipelineFiles, loadPipeline, oneLine, publishReports, runStage, stageProjectName } from '@relaxomap/pipeline';
 import { registry } from './registry.js';
 
 const USAGE: Record<string, string> = {
@@ -108,6 +108,8 @@ async function main(argv: string[]): Promise<number> {
         stdio: 'inherit',
         env: { NX_ISOLATE_PLUGINS: 'false', NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', ...process.env },
       });
+      // Stages Nx restored from its cache did not run, so publish their reports here too.
+      await publishReports(root, pipeline.name, pipeline.stages.map((s) => s.id));
       return result.status ?? 1;
     }
     case 'validate': {

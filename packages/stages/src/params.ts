@@ -42,13 +42,27 @@ export const simulateT2Params = z.strictObject({
     .strictObject({ amplitude: z.number().min(0).max(0.5).default(0.1), correlation_mm: positive.default(8) })
     .prefault({}),
   TE_ms: teList.default([43, 67, 91, 115]),
-  noise: z.strictObject({ variance: z.number().min(0).default(0.001) }).prefault({}),
+  noise: z
+    .strictObject({
+      variance: z.number().min(0).default(0.001),
+      /** gaussian: real images + N(0, variance) (the paper's simulation); rician: magnitude of complex noise of that variance per channel (what scanners export). */
+      model: z.enum(['gaussian', 'rician']).default('gaussian'),
+    })
+    .prefault({}),
   seed: z.number().int().default(1),
 });
 export type SimulateT2Params = z.output<typeof simulateT2Params>;
 
 export const varproParams = z.strictObject({
   t2_range_ms: t2Range.default([1, 3000]),
+  /**
+   * Signal model. monoexp: M0·exp(−TE/T2) (the paper's); offset: + a constant C (absorbs a noise
+   * floor or a baseline); rician: the Rician mean of M0·exp(−TE/T2) with the noise σ (magnitude data:
+   * fits the noise floor instead of bending T2 to it).
+   */
+  model: z.enum(['monoexp', 'offset', 'rician']).default('monoexp'),
+  /** rician: noise σ of one real channel, in signal units; default = estimated from the image background. */
+  noise_sigma: positive.optional(),
   /** Override the echo times recorded by the upstream stage (must match the data's echo count). */
   TE_ms: teList.optional(),
 });
@@ -315,3 +329,63 @@ export const trainMrfParams = z.strictObject({
   stopping: stoppingParamsWith('voxel'),
 });
 export type TrainMrfParams = z.output<typeof trainMrfParams>;
+
+// ───────────────────────── Real scans (paper Figs. 3 and 4, NIST plate) ─────────────────────────
+// Kinds verify-data, load-echoes, nist-spheres, figure-maps (pipelines/nist-t2-plate.yaml, …).
+
+/** A workspace-relative path under `prefix` without '..' (so the Nx cache can see the files). */
+const dataPath = (prefix: string, example: string) => z
+  .string()
+  .refine((s) => s.startsWith(prefix) && !s.split('/').includes('..') && !/\s/.test(s), { message: `must be a path under ${prefix} without '..' (e.g. ${example})` });
+
+export const verifyDataParams = z.strictObject({
+  /** The data manifest whose files (size + SHA-256) are checked before any stage reads them. */
+  manifest: dataPath('data-manifests/', 'data-manifests/nist-t2-plate4.yaml').refine((s) => /\.ya?ml$/.test(s), { message: 'must be a .yaml file' }),
+});
+export type VerifyDataParams = z.output<typeof verifyDataParams>;
+
+/** [first, last) index range along one axis. */
+const indexRange = z
+  .tuple([z.number().int().min(0), z.number().int().min(1)])
+  .refine(([a, b]) => a < b, { message: 'range must be [first, end) with first < end' });
+
+export const loadEchoesParams = z.strictObject({
+  /** nifti: one 4-D file, or a folder / files of one echo each with BIDS sidecars; dicom: a folder; npy: array + JSON sidecar; kspace: complex Cartesian k-space .npy + sidecar. */
+  format: z.enum(['nifti', 'dicom', 'npy', 'kspace']),
+  /** File or folder under data/ (listed in the verify-data stage's manifest). */
+  path: dataPath('data/', 'data/real/nist-t2-plate4/dicom'),
+  /** Echo times (ms) when the files do not carry them (must match the echo count). */
+  TE_ms: teList.optional(),
+  /** Echo indices (0-based, after sorting by TE) to leave out, e.g. [0] for a spin-echo train's stimulated-echo-contaminated first echo. */
+  drop_echoes: z.array(z.number().int().min(0)).default([]),
+  /** Keep a sub-volume: [first, end) along x (columns), y (rows), slice. */
+  crop: z.strictObject({ x: indexRange.optional(), y: indexRange.optional(), slice: indexRange.optional() }).optional(),
+  /** Voxel size (x, y, slice) in mm when the files do not record it (npy, k-space). */
+  voxel_mm: z.tuple([positive, positive, positive]).optional(),
+});
+export type LoadEchoesParams = z.output<typeof loadEchoesParams>;
+
+export const figureMapsParams = z.strictObject({
+  /** Base name of the figure and table in reports/<pipeline>/ (e.g. fig3_t2_maps). */
+  name: z.string().regex(/^[a-z0-9_]+$/, 'lower-case letters, digits and _ only').default('maps'),
+  /** What the maps are called in captions and colour bars. */
+  quantity: z.enum(['T2', 'T2*']).default('T2'),
+  /** Slice indices (after any crop) to show; default up to 4 evenly spaced. */
+  slices: z.array(z.number().int().min(0)).min(1).optional(),
+  /** Colour scale of the T2 maps: 0 … t2_max_ms. */
+  t2_max_ms: positive.default(200),
+  /** Colour scale of the residual maps, in units of the noise σ. */
+  residual_max_sigma: positive.default(3),
+  upscale: z.number().int().min(1).max(8).default(2),
+});
+export type FigureMapsParams = z.output<typeof figureMapsParams>;
+
+export const nistSpheresParams = z.strictObject({
+  /** Sphere ROIs (centres, radii, reference T2), in the array frame of the loaded echoes. */
+  spheres: dataPath('data/', 'data/real/nist-t2-plate4/spheres.json').refine((s) => s.endsWith('.json'), { message: 'must be a .json file' }),
+  /** Agreement wanted with the reference T2 (fraction): 0.1 = within 10 %. */
+  tolerance: z.number().gt(0).lt(1).default(0.1),
+  /** A second, independent measurement of the same scan to compare with (e.g. hazen's), one T2 per sphere. */
+  comparison: z.strictObject({ label: z.string().min(1), source: z.string().min(1), T2_ms: z.array(positive).min(1) }).optional(),
+});
+export type NistSpheresParams = z.output<typeof nistSpheresParams>;

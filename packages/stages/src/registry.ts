@@ -3,6 +3,8 @@
  * packages and npm packages its result depends on (→ Nx cache inputs), and loads its implementation
  * lazily (kinds/<kind>.ts).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRegistry, type StageImpl, type StageKind } from '@relaxomap/pipeline';
 import * as p from './params.js';
 
@@ -118,6 +120,64 @@ export const kinds = [
     externalDependencies: TFJS,
     module: () => import('./kinds/train-mrf.js'),
   }),
+  // Real scans (paper Figs. 3/4, NIST plate): pipelines/nist-t2-plate.yaml, qmrlab-cpmg.yaml, rat-t2star.yaml, fig3-*/fig4-*.
+  kind<p.VerifyDataParams>({
+    kind: 'verify-data',
+    description: 'checks every file of a data manifest (present, size, SHA-256) before anything reads the data',
+    params: p.verifyDataParams,
+    uses: ['phantoms'],
+    externalDependencies: [],
+    dataInputs: (params, root) => verifyDataInputs(params.manifest, root),
+    module: () => import('./kinds/verify-data.js'),
+  }),
+  kind<p.LoadEchoesParams>({
+    kind: 'load-echoes',
+    description: 'a real multi-echo scan (NIfTI, DICOM, NumPy, or Cartesian k-space by FFT) → echo series with the scan\'s affine',
+    params: p.loadEchoesParams,
+    uses: ['ingest', 'recon'],
+    externalDependencies: ['dicom-parser'],
+    dataInputs: (params) => loadEchoesInputs(params.path),
+    module: () => import('./kinds/load-echoes.js'),
+  }),
+  kind<p.FigureMapsParams>({
+    kind: 'figure-maps',
+    description: 'maps without a truth (real scans, paper Figs. 3/4): T2 per method and slice, fit residual in units of the noise σ (SVG + PNG), table',
+    params: p.figureMapsParams,
+    uses: ['reports', 'metrics'],
+    externalDependencies: FIGURES,
+    writesReports: true,
+    module: () => import('./kinds/figure-maps.js'),
+  }),
+  kind<p.NistSpheresParams>({
+    kind: 'nist-spheres',
+    description: 'NIST phantom T2 plate: T2 per sphere ROI for every estimate vs the reference, resolvable spheres marked (table + figure)',
+    params: p.nistSpheresParams,
+    uses: ['reports', 'metrics'],
+    externalDependencies: FIGURES,
+    dataInputs: (params) => [params.spheres],
+    writesReports: true,
+    module: () => import('./kinds/nist-spheres.js'),
+  }),
 ];
+
+/**
+ * Nx inputs of a verify-data stage: the manifest and every path it lists (read at graph time; a
+ * manifest that cannot be read contributes itself, and the stage reports the problem when it runs).
+ */
+export function verifyDataInputs(manifest: string, root: string): string[] {
+  const paths = [manifest];
+  try {
+    for (const m of readFileSync(join(root, manifest), 'utf8').matchAll(/^\s*-\s*path:\s*(\S+)\s*$/gm)) paths.push(m[1]!);
+  } catch {
+    // Missing manifest: verify-data names it when it runs.
+  }
+  return paths;
+}
+
+/** Nx inputs of a load-echoes stage: the scan's folder (a file's folder, which holds its sidecar). */
+export function loadEchoesInputs(path: string): string[] {
+  const clean = path.replace(/\/+$/, '');
+  return /\.(nii|nii\.gz|npy|npy\.gz)$/.test(clean) ? [`${clean.slice(0, clean.lastIndexOf('/'))}/**`] : [`${clean}/**`];
+}
 
 export const registry = createRegistry(kinds);

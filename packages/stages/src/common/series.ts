@@ -23,6 +23,10 @@ export interface EchoSeries {
   TE: number[];
   /** Voxel size (x, y, slice), mm. */
   voxelMm: [number, number, number];
+  /** Voxel (x, y, slice) → world RAS+ mm of a real scan (NIfTI sform); absent = the default convention. */
+  affine?: number[][];
+  /** Magnitude images (Rician noise floor), as real scans are; simulations say false unless they simulate it. */
+  magnitude?: boolean;
 }
 
 export interface MapSet {
@@ -32,6 +36,8 @@ export interface MapSet {
   t2: Float32Array;
   shape: VolumeShape;
   voxelMm: [number, number, number];
+  /** The input scan's affine: maps are written with it so they overlay on the input in any viewer. */
+  affine?: number[][];
   /** Display name of the method: 'Reference', 'Varpro', 'Network'. */
   method: string;
   /** Extra facts recorded beside the maps (backend, steps, …). */
@@ -44,8 +50,15 @@ export async function writeEchoSeries(dir: string, series: EchoSeries, name = 'e
   const { slices, height, width } = series.shape;
   const shape = [series.TE.length, slices, height, width];
   await writeNpy(join(dir, `${name}.npy`), { dtype: 'float32', shape, data: series.echoes });
-  await writeNifti(join(dir, `${name}.nii.gz`), { data: series.echoes, shape, voxelSizeMm: series.voxelMm, description: `relaxomap ${name} (echo,slice,y,x)` });
-  await writeJsonAtomic(join(dir, 'protocol.json'), { TE_ms: series.TE, shape: series.shape, voxel_mm: series.voxelMm, layout: '(echo, slice, y, x)' });
+  await writeNifti(join(dir, `${name}.nii.gz`), {
+    data: series.echoes, shape, voxelSizeMm: series.voxelMm, description: `relaxomap ${name} (echo,slice,y,x)`,
+    ...(series.affine ? { affine: series.affine } : {}),
+  });
+  await writeJsonAtomic(join(dir, 'protocol.json'), {
+    TE_ms: series.TE, shape: series.shape, voxel_mm: series.voxelMm, layout: '(echo, slice, y, x)',
+    ...(series.affine ? { affine: series.affine } : {}),
+    ...(series.magnitude !== undefined ? { magnitude: series.magnitude } : {}),
+  });
 }
 
 /** Read an upstream echo series, checking every file and field a user could have got wrong. */
@@ -53,7 +66,7 @@ export async function readEchoSeries(input: StageInput, name = 'echoes'): Promis
   const protocolFile = join(input.displayDir, 'protocol.json');
   const npyFile = join(input.displayDir, `${name}.npy`);
   const protocol = readJson(join(input.dir, 'protocol.json'), protocolFile) as {
-    TE_ms?: unknown; shape?: VolumeShape; voxel_mm?: [number, number, number];
+    TE_ms?: unknown; shape?: VolumeShape; voxel_mm?: [number, number, number]; affine?: number[][]; magnitude?: boolean;
   };
   if (!Array.isArray(protocol.TE_ms) || !protocol.TE_ms.every((t) => typeof t === 'number' && Number.isFinite(t) && t > 0)) {
     throw new PipelineError('must be a list of positive numbers (ms)', { file: protocolFile, field: 'TE_ms' });
@@ -66,7 +79,11 @@ export async function readEchoSeries(input: StageInput, name = 'echoes'): Promis
   }
   const echoes = arr.data instanceof Float32Array ? arr.data : Float32Array.from(arr.data as ArrayLike<number>);
   assertFinite(echoes, npyFile);
-  return { echoes, shape: { slices, height, width }, TE: protocol.TE_ms as number[], voxelMm: protocol.voxel_mm ?? [1, 1, 1] };
+  return {
+    echoes, shape: { slices, height, width }, TE: protocol.TE_ms as number[], voxelMm: protocol.voxel_mm ?? [1, 1, 1],
+    ...(protocol.affine ? { affine: protocol.affine } : {}),
+    ...(protocol.magnitude !== undefined ? { magnitude: protocol.magnitude } : {}),
+  };
 }
 
 /**
@@ -87,14 +104,20 @@ export async function writeMapSet(dir: string, maps: MapSet): Promise<void> {
   const shape = [slices, height, width];
   for (const [key, data, unit] of [['m0', maps.m0, 'a.u.'], ['t2', maps.t2, 'ms']] as const) {
     await writeNpy(join(dir, `${key}.npy`), { dtype: 'float32', shape, data });
-    await writeNifti(join(dir, `${key}.nii.gz`), { data, shape, voxelSizeMm: maps.voxelMm, description: `relaxomap ${maps.method} ${key.toUpperCase()} (${unit})` });
+    await writeNifti(join(dir, `${key}.nii.gz`), {
+      data, shape, voxelSizeMm: maps.voxelMm, description: `relaxomap ${maps.method} ${key.toUpperCase()} (${unit})`,
+      ...(maps.affine ? { affine: maps.affine } : {}),
+    });
   }
-  await writeJsonAtomic(join(dir, 'estimate.json'), { method: maps.method, shape: maps.shape, voxel_mm: maps.voxelMm, units: { m0: 'a.u.', t2: 'ms' }, ...maps.info });
+  await writeJsonAtomic(join(dir, 'estimate.json'), {
+    method: maps.method, shape: maps.shape, voxel_mm: maps.voxelMm, units: { m0: 'a.u.', t2: 'ms' },
+    ...(maps.affine ? { affine: maps.affine } : {}), ...maps.info,
+  });
 }
 
 export async function readMapSet(input: StageInput): Promise<MapSet> {
   const info = readJson(join(input.dir, 'estimate.json'), join(input.displayDir, 'estimate.json')) as {
-    method: string; shape: VolumeShape; voxel_mm: [number, number, number];
+    method: string; shape: VolumeShape; voxel_mm: [number, number, number]; affine?: number[][];
   };
   const load = async (key: string): Promise<Float32Array> => {
     const file = join(input.displayDir, `${key}.npy`);
@@ -102,7 +125,10 @@ export async function readMapSet(input: StageInput): Promise<MapSet> {
     if (arr.data.length !== nVoxels(info.shape)) throw new PipelineError(`holds ${arr.data.length} voxels, estimate.json says ${nVoxels(info.shape)}`, { file, field: 'shape' });
     return arr.data instanceof Float32Array ? arr.data : Float32Array.from(arr.data as ArrayLike<number>);
   };
-  return { m0: await load('m0'), t2: await load('t2'), shape: info.shape, voxelMm: info.voxel_mm, method: info.method, info };
+  return {
+    m0: await load('m0'), t2: await load('t2'), shape: info.shape, voxelMm: info.voxel_mm, method: info.method, info,
+    ...(info.affine ? { affine: info.affine } : {}),
+  };
 }
 
 export function hasMapSet(input: StageInput): boolean {
@@ -117,6 +143,9 @@ function readJson(absPath: string, displayPath: string): Record<string, unknown>
     throw new PipelineError(`invalid JSON (${(err as Error).message})`, { file: displayPath });
   }
 }
+
+/** Stage kinds whose output is an echo series (echoes.npy + protocol.json). */
+export const ECHO_SOURCES = ['simulate-t2', 'load-echoes'] as const;
 
 /** The single upstream input of one of `kinds`, or a clear error naming the pipeline's needs. */
 export function requireInput(ctx: StageContext<unknown>, kinds: readonly string[], what: string): StageInput {

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { writeNpy } from '@relaxomap/array-io';
 import type { StageContext } from '@relaxomap/pipeline';
-import { addGaussianNoise, axialSlices, loadBrainWeb3D, simulateT2Phantom, verifyManifest } from '@relaxomap/phantoms';
+import { addGaussianNoise, addRicianNoise, axialSlices, loadBrainWeb3D, simulateT2Phantom, verifyManifest } from '@relaxomap/phantoms';
 import { synthesizeEchoes } from '@relaxomap/physics';
 import type { SimulateT2Params } from '../params.js';
 import { writeEchoSeries, writeMapSet } from '../common/series.js';
@@ -33,19 +33,20 @@ export async function run(ctx: StageContext<SimulateT2Params>): Promise<void> {
   const voxelMm: [number, number, number] = [voxel, voxel, spacing];
   const clean = synthesizeEchoes(phantom.m0, phantom.t2, p.TE_ms);
   // Noise seed derived from the phantom seed so one `seed` param makes the whole study reproducible.
-  const noisy = addGaussianNoise(clean, p.noise.variance, p.seed * 7919 + 17);
+  const rician = p.noise.model === 'rician';
+  const noisy = (rician ? addRicianNoise : addGaussianNoise)(clean, p.noise.variance, p.seed * 7919 + 17);
 
-  await writeEchoSeries(ctx.outDir, { echoes: noisy, shape, TE: p.TE_ms, voxelMm });
+  await writeEchoSeries(ctx.outDir, { echoes: noisy, shape, TE: p.TE_ms, voxelMm, magnitude: rician });
   await writeNpy(join(ctx.outDir, 'echoes_clean.npy'), { dtype: 'float32', shape: [p.TE_ms.length, slices, height, width], data: clean });
   await writeNpy(join(ctx.outDir, 'tissue.npy'), { dtype: 'uint8', shape: [slices, height, width], data: phantom.tissue });
   await writeMapSet(ctx.outDir, {
     m0: phantom.m0, t2: phantom.t2, shape, voxelMm, method: 'Reference',
-    info: { tissue_labels: { 0: 'background', 1: 'CSF', 2: 'GM', 3: 'WM' }, slices_z: p.phantom.slices, noise_variance: p.noise.variance, TE_ms: p.TE_ms },
+    info: { tissue_labels: { 0: 'background', 1: 'CSF', 2: 'GM', 3: 'WM' }, slices_z: p.phantom.slices, noise_variance: p.noise.variance, noise_model: p.noise.model, TE_ms: p.TE_ms },
   });
   const brain = phantom.tissue.reduce((n, t) => n + (t > 0 ? 1 : 0), 0);
   await ctx.run.logMetrics([
     { key: 'voxels_brain', value: brain },
     { key: 'noise_variance', value: p.noise.variance },
   ]);
-  ctx.log(`phantom ${slices}×${height}×${width} at ${voxel} mm, ${brain} brain voxels, TE ${p.TE_ms.join('/')} ms, noise variance ${p.noise.variance}`);
+  ctx.log(`phantom ${slices}×${height}×${width} at ${voxel} mm, ${brain} brain voxels, TE ${p.TE_ms.join('/')} ms, ${p.noise.model} noise variance ${p.noise.variance}`);
 }

@@ -11,13 +11,13 @@ import { writeJsonAtomic } from '@relaxomap/array-io';
 import { echoResidual, trainT2Net, type CheckMaps } from '@relaxomap/network';
 import type { StageContext } from '@relaxomap/pipeline';
 import type { TrainT2Params } from '../params.js';
-import { echoTimesFor, readEchoSeries, requireInput, writeMapSet } from '../common/series.js';
+import { ECHO_SOURCES, echoTimesFor, readEchoSeries, requireInput, writeMapSet } from '../common/series.js';
 import { planStopping, readTruth, t2Oracle } from '../common/stopping.js';
 import { startBackend, trainingRun } from '../common/training.js';
 
 export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
   const p = ctx.params;
-  const input = requireInput(ctx, ['simulate-t2'], 'echo series');
+  const input = requireInput(ctx, ECHO_SOURCES, 'echo series');
   const series = await readEchoSeries(input);
   const TE = echoTimesFor(ctx, series, input.displayDir);
   await startBackend(ctx, p.backend);
@@ -51,6 +51,7 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
   const { maps, record } = stopping.finish({ m0: result.m0, t2: result.t2 }, result);
   await writeMapSet(ctx.outDir, {
     m0: maps.m0, t2: maps.t2, shape: series.shape, voxelMm: series.voxelMm, method: 'Network',
+    ...(series.affine ? { affine: series.affine } : {}),
     info: {
       backend: result.backend, steps: p.steps, steps_done: result.stepsDone, ema_decay: p.ema_decay, loss: p.loss,
       blocks: p.network.blocks, width: p.network.width, step_ms: result.stepMs,
