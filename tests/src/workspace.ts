@@ -3,7 +3,7 @@
  * data and manifests linked from the repository, plus the test's own pipelines. Nx runs in it for real.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,10 +19,22 @@ export interface Workspace {
   spawnCli(args: string[]): ReturnType<typeof spawn>;
 }
 
-export function createWorkspace(files: Record<string, string>): Workspace {
+/**
+ * @param opts.ownData give the workspace its own data/ and data-manifests/ folders (each repository
+ *   entry linked inside them), so a test can add bad data without touching the repository's
+ */
+export function createWorkspace(files: Record<string, string>, opts: { ownData?: boolean } = {}): Workspace {
   const root = mkdtempSync(join(tmpdir(), 'relaxomap-e2e-'));
   for (const f of ['nx.json', 'package.json', 'package-lock.json', 'tsconfig.base.json']) cpSync(join(REPO, f), join(root, f));
-  for (const d of ['node_modules', 'packages', 'data', 'data-manifests']) symlinkSync(join(REPO, d), join(root, d));
+  for (const d of ['node_modules', 'packages']) symlinkSync(join(REPO, d), join(root, d));
+  for (const d of ['data', 'data-manifests']) {
+    if (!opts.ownData) {
+      symlinkSync(join(REPO, d), join(root, d));
+      continue;
+    }
+    mkdirSync(join(root, d));
+    for (const entry of readdirSync(join(REPO, d))) symlinkSync(join(REPO, d, entry), join(root, d, entry));
+  }
   mkdirSync(join(root, 'pipelines'));
   const ws: Workspace = {
     root,

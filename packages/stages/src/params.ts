@@ -385,6 +385,11 @@ export const nistSpheresParams = z.strictObject({
   spheres: dataPath('data/', 'data/real/nist-t2-plate4/spheres.json').refine((s) => s.endsWith('.json'), { message: 'must be a .json file' }),
   /** Agreement wanted with the reference T2 (fraction): 0.1 = within 10 %. */
   tolerance: z.number().gt(0).lt(1).default(0.1),
+  /**
+   * [first, last] echo time (ms) of the ACQUIRED train: spheres with first ≤ T2 ≤ last/2 count as
+   * resolvable. Default: the echo times of the series (after any dropped echoes).
+   */
+  acquired_te_ms: z.tuple([positive, positive]).optional(),
   /** A second, independent measurement of the same scan to compare with (e.g. hazen's), one T2 per sphere. */
   comparison: z.strictObject({ label: z.string().min(1), source: z.string().min(1), T2_ms: z.array(positive).min(1) }).optional(),
 });

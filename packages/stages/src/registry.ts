@@ -134,7 +134,7 @@ export const kinds = [
     kind: 'load-echoes',
     description: 'a real multi-echo scan (NIfTI, DICOM, NumPy, or Cartesian k-space by FFT) → echo series with the scan\'s affine',
     params: p.loadEchoesParams,
-    uses: ['ingest', 'recon'],
+    uses: ['ingest', 'recon', 'metrics'],
     externalDependencies: ['dicom-parser'],
     dataInputs: (params) => loadEchoesInputs(params.path),
     module: () => import('./kinds/load-echoes.js'),

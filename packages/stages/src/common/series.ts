@@ -27,6 +27,10 @@ export interface EchoSeries {
   affine?: number[][];
   /** Magnitude images (Rician noise floor), as real scans are; simulations say false unless they simulate it. */
   magnitude?: boolean;
+  /** Index (x, y, slice) of this series' first voxel in the scan it was cropped from (ROI files refer to the scan). */
+  cropOrigin?: [number, number, number];
+  /** Noise σ measured on the whole scan's background before any crop (a crop may leave no background). */
+  noiseSigma?: number;
 }
 
 export interface MapSet {
@@ -58,6 +62,8 @@ export async function writeEchoSeries(dir: string, series: EchoSeries, name = 'e
     TE_ms: series.TE, shape: series.shape, voxel_mm: series.voxelMm, layout: '(echo, slice, y, x)',
     ...(series.affine ? { affine: series.affine } : {}),
     ...(series.magnitude !== undefined ? { magnitude: series.magnitude } : {}),
+    ...(series.cropOrigin ? { crop_origin: series.cropOrigin } : {}),
+    ...(series.noiseSigma !== undefined ? { noise_sigma: series.noiseSigma } : {}),
   });
 }
 
@@ -67,6 +73,7 @@ export async function readEchoSeries(input: StageInput, name = 'echoes'): Promis
   const npyFile = join(input.displayDir, `${name}.npy`);
   const protocol = readJson(join(input.dir, 'protocol.json'), protocolFile) as {
     TE_ms?: unknown; shape?: VolumeShape; voxel_mm?: [number, number, number]; affine?: number[][]; magnitude?: boolean;
+    crop_origin?: [number, number, number]; noise_sigma?: number;
   };
   if (!Array.isArray(protocol.TE_ms) || !protocol.TE_ms.every((t) => typeof t === 'number' && Number.isFinite(t) && t > 0)) {
     throw new PipelineError('must be a list of positive numbers (ms)', { file: protocolFile, field: 'TE_ms' });
@@ -83,6 +90,8 @@ export async function readEchoSeries(input: StageInput, name = 'echoes'): Promis
     echoes, shape: { slices, height, width }, TE: protocol.TE_ms as number[], voxelMm: protocol.voxel_mm ?? [1, 1, 1],
     ...(protocol.affine ? { affine: protocol.affine } : {}),
     ...(protocol.magnitude !== undefined ? { magnitude: protocol.magnitude } : {}),
+    ...(protocol.crop_origin ? { cropOrigin: protocol.crop_origin } : {}),
+    ...(typeof protocol.noise_sigma === 'number' ? { noiseSigma: protocol.noise_sigma } : {}),
   };
 }
 

@@ -38,8 +38,14 @@ export async function run(ctx: StageContext<FigureMapsParams>): Promise<void> {
   const bad = shown.find((s) => s >= slices);
   if (bad !== undefined) throw ctx.paramError('slices', `slice ${bad} is out of range (the series has ${slices})`);
 
-  const noise = estimateNoise(series.echoes, { echoes: nTE, slices, height, width });
-  const object = noise.ok ? noise.object : brightMask(series, 0.1);
+  const estimate = estimateNoise(series.echoes, { echoes: nTE, slices, height, width });
+  const object = estimate.ok ? estimate.object : brightMask(series, 0.1);
+  // σ from this series' background, else the one measured on the whole scan before a crop.
+  const noise = estimate.ok
+    ? { ok: true as const, sigma: estimate.sigma, model: estimate.model, voxels: estimate.voxels, fraction: estimate.fraction, where: 'background' }
+    : series.noiseSigma !== undefined
+      ? { ok: true as const, sigma: series.noiseSigma, model: 'rayleigh', voxels: NaN, fraction: NaN, where: 'whole-scan background (before the crop)' }
+      : { ok: false as const, reason: estimate.ok ? '' : estimate.reason };
   const sigma = noise.ok ? noise.sigma : NaN;
   if (!noise.ok) ctx.log(`no noise estimate (${noise.reason}): residuals are shown in signal units`);
   const unit = noise.ok ? sigma : 1;
@@ -94,7 +100,7 @@ export async function run(ctx: StageContext<FigureMapsParams>): Promise<void> {
   const summary = [
     `# ${ctx.pipeline}: ${p.quantity} maps (no truth: fit residual and noise)`, '',
     `${title}.`, '',
-    noise.ok ? `Noise σ from ${noise.voxels} background voxels (${(100 * noise.fraction).toFixed(0)}% of the image); a fit that explains the signal leaves a residual of about σ² (a voxel-wise 2-parameter fit: σ²·(E−2)/E = ${((nTE - 2) / nTE).toFixed(2)}σ²).` : `No background to estimate the noise from (${noise.ok ? '' : noise.reason}).`, '',
+    noise.ok ? `Noise σ from the ${noise.where}${Number.isFinite(noise.voxels) ? ` (${noise.voxels} voxels, ${(100 * noise.fraction).toFixed(0)}% of the image)` : ''}; a fit that explains the signal leaves a residual of about σ² (a voxel-wise 2-parameter fit: σ²·(E−2)/E = ${((nTE - 2) / nTE).toFixed(2)}σ²).` : `No background to estimate the noise from (${noise.ok ? '' : noise.reason}).`, '',
     '| method | signal model | median ' + p.quantity + ' (ms) | residual / σ² |', '|---|---|---:|---:|',
     ...tableRows.map((r) => `| ${r.method} | ${r.model} | ${(r[`median ${p.quantity} (ms)`] as number).toFixed(1)} | ${r['residual / σ²'] === null ? '—' : (r['residual / σ²'] as number).toFixed(2)} |`),
     '', `Residuals use M0·exp(−TE/${p.quantity}) for every method. Figure: \`${p.name}.svg|png\`; table: \`${p.name}_table.csv|md\`.`, '',

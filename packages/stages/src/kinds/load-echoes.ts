@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { IngestError, readEchoes, type EchoVolume } from '@relaxomap/ingest';
+import { estimateNoise } from '@relaxomap/metrics';
 import { PipelineError, type StageContext } from '@relaxomap/pipeline';
 import type { LoadEchoesParams } from '../params.js';
 import { requireInput, writeEchoSeries } from '../common/series.js';
@@ -29,7 +30,12 @@ export async function run(ctx: StageContext<LoadEchoesParams>): Promise<void> {
   }
   for (const w of volume.warnings) ctx.log(`note: ${w}`);
   const selected = selectEchoes(ctx, volume, p.drop_echoes);
+  // The noise is measured on the whole field of view: a crop to the object may leave no background.
+  const noise = estimateNoise(selected.echoes, selected.shape);
+  if (noise.ok) ctx.log(`noise σ ${noise.sigma.toPrecision(3)} from ${noise.voxels} background voxels of the whole scan (${noise.model})`);
+  else ctx.log(`no noise estimate on the whole scan: ${noise.reason}`);
   const cropped = cropVolume(ctx, selected, p.crop);
+  const cropOrigin: [number, number, number] = [p.crop?.x?.[0] ?? 0, p.crop?.y?.[0] ?? 0, p.crop?.slice?.[0] ?? 0];
   const voxelMm = p.voxel_mm ?? cropped.voxelMm;
   const { slices, height, width } = cropped.shape;
 
@@ -37,6 +43,8 @@ export async function run(ctx: StageContext<LoadEchoesParams>): Promise<void> {
     echoes: cropped.echoes, shape: { slices, height, width }, TE: cropped.TE, voxelMm,
     affine: p.voxel_mm ? scaleAffine(cropped.affine, cropped.voxelMm, p.voxel_mm) : cropped.affine,
     magnitude: cropped.magnitude,
+    ...(p.crop ? { cropOrigin } : {}),
+    ...(noise.ok ? { noiseSigma: noise.sigma } : {}),
   });
   await ctx.run.setTags({ 'relaxomap.data.format': p.format, 'relaxomap.data.path': p.path });
   await ctx.run.logMetrics([

@@ -38,15 +38,19 @@ export async function run(ctx: StageContext<NistSpheresParams>): Promise<void> {
   if (!inputs.length) throw new PipelineError(`stage '${ctx.stage}' needs the estimate stages (varpro, train-t2) in its needs`);
   const estimates = await Promise.all(inputs.map(async (i) => ({ id: i.id, maps: await readMapSet(i) })));
   const { height, width } = series.shape;
+  // Sphere centres are indices of the whole scan; a cropped series starts at cropOrigin.
+  const [x0, y0] = series.cropOrigin ?? [0, 0, 0];
   for (const { id, maps } of estimates) {
-    if (maps.shape.height !== height || maps.shape.width !== width) throw new PipelineError(`${id}: maps are ${maps.shape.height}×${maps.shape.width}, the spheres file ${spheresFile} is for ${height}×${width}`);
+    if (maps.shape.height !== height || maps.shape.width !== width) throw new PipelineError(`${id}: maps are ${maps.shape.height}×${maps.shape.width}, the echo series ${height}×${width}: give every estimate the same input`);
   }
   if (p.comparison && p.comparison.T2_ms.length < rois.length) throw ctx.paramError('comparison.T2_ms', `has ${p.comparison.T2_ms.length} values for ${rois.length} spheres`);
 
-  const lo = TE[0]!;
-  const hi = TE.at(-1)! / 2;
+  const [first, last] = p.acquired_te_ms ?? [TE[0]!, TE.at(-1)!];
+  const lo = first;
+  const hi = last / 2;
   const rows: SphereRow[] = rois.map((s, k) => {
-    const mask = sphereRoiMask(height, width, { cy: s.cy, cx: s.cx, radius: s.roi_radius_px }, 1);
+    const mask = sphereRoiMask(height, width, { cy: s.cy - y0, cx: s.cx - x0, radius: s.roi_radius_px }, 1);
+    if (!mask.some((v) => v > 0)) throw new PipelineError(`sphere ${s.number} (centre y ${s.cy}, x ${s.cx}) lies outside the echo series (cropped to ${height}×${width} from y ${y0}, x ${x0})`, { file: spheresFile, field: `spheres[${k}]` });
     const row: SphereRow = {
       sphere: s.number, reference_ms: s.reference_T2_ms, resolvable: s.reference_T2_ms >= lo && s.reference_T2_ms <= hi,
       comparison_ms: p.comparison ? p.comparison.T2_ms[k]! : null,

@@ -15,7 +15,7 @@ export async function run(ctx: StageContext<VarproParams>): Promise<void> {
   const TE = echoTimesFor(ctx, series, input.displayDir);
   const [t2Min, t2Max] = p.t2_range_ms;
   const nVoxels = series.shape.slices * series.shape.height * series.shape.width;
-  const noiseSigma = p.model === 'rician' ? p.noise_sigma ?? backgroundSigma(ctx, series.echoes, TE.length, series.shape) : undefined;
+  const noiseSigma = p.model === 'rician' ? p.noise_sigma ?? series.noiseSigma ?? backgroundSigma(ctx, series.echoes, TE.length, series.shape) : undefined;
   const started = performance.now();
   // Worker threads across the cores; bit-identical to the single-thread fit (small volumes stay on one).
   const fit = await varproMonoExpParallel(series.echoes, nVoxels, TE, {
