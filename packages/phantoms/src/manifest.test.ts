@@ -75,14 +75,14 @@ describe('verifyManifest on data-manifests/brainweb.yaml', () => {
 
 describe('manifests of downloadable (not bundled) data', () => {
   it('parse without checksums, and a missing file says where to get it and where to put it', async () => {
-    const manifest = join(repoRoot, 'data-manifests', 'gao2023-invivo.yaml');
+    const manifest = join(repoRoot, 'data-manifests', 'gao2023-invivo-t2.yaml');
     const m = await readManifest(manifest);
     assert.equal(m.bundled, false);
     assert.equal(m.files[0]!.sha256, undefined);
     const root = mkdtempSync(join(tmp, 'unbundled-'));
     assert.deepEqual(await missingManifestFiles(manifest, root), m.files.map((f) => f.path));
     await assert.rejects(verifyManifest(manifest, root), (err: Error) => {
-      assert.match(err.message, /^missing: data\/external\/gao2023\/t2\/echoes\.nii\.gz \(manifest .*gao2023-invivo\.yaml\): get it from https:\/\/cloud\.tsinghua\.edu\.cn\/.* and put it at .*data\/external\/gao2023\/t2\/echoes\.nii\.gz$/);
+      assert.match(err.message, /^missing: data\/external\/gao2023\/t2\/echoes\.nii\.gz \(manifest .*gao2023-invivo-t2\.yaml\): get it from https:\/\/cloud\.tsinghua\.edu\.cn\/.* and put it at .*data\/external\/gao2023\/t2\/echoes\.nii\.gz$/);
       return true;
     });
   });

@@ -17,6 +17,8 @@ export function createProgress(
   const tty = Boolean(stream.isTTY);
   let lastDecile = -1;
   let lastDraw = 0;
+  // The last count seen: work that stops early (a stopping rule) finishes at that count, not at total.
+  let latest: number | undefined;
   const render = (done: number, extra: string | undefined): string => {
     const frac = total > 0 ? Math.min(1, done / total) : 1;
     const width = 24;
@@ -29,6 +31,7 @@ export function createProgress(
   };
   return {
     update(done, extra) {
+      latest = done;
       if (tty) {
         if (now() - lastDraw < 100 && done < total) return;
         lastDraw = now();
@@ -42,7 +45,7 @@ export function createProgress(
       }
     },
     finish(extra) {
-      stream.write(`${tty ? '\r' : ''}${render(total, extra)}${tty ? '\x1b[K\n' : '\n'}`);
+      stream.write(`${tty ? '\r' : ''}${render(latest ?? total, extra)}${tty ? '\x1b[K\n' : '\n'}`);
     },
   };
 }

@@ -129,6 +129,8 @@ export const evaluateT2Params = z.strictObject({
 export type EvaluateT2Params = z.output<typeof evaluateT2Params>;
 
 export const figureT2Params = z.strictObject({
+  /** File-name prefix of the figures in reports/<pipeline>/: <prefix>_t2_maps, <prefix>_rmse_bars. */
+  prefix: z.string().regex(/^[a-z0-9_]+$/, 'lower-case letters, digits and _ only').default('fig2'),
   /** Colour scale of the T2 maps: 0 … t2_max_ms. */
   t2_max_ms: positive.default(200),
   /** Colour scale of the absolute-error maps: 0 … error_max_ms. */

@@ -14,6 +14,7 @@ import type { Evaluation } from './evaluate-t2.js';
 
 export async function run(ctx: StageContext<FigureT2Params>): Promise<void> {
   const reportsDir = ctx.reportsDir!;
+  const prefix = ctx.params.prefix;
   const truthInput = requireInput(ctx, ['simulate-t2'], 'simulation (truth)');
   const evalInput = requireInput(ctx, ['evaluate-t2'], 'evaluation');
   const truth = await readMapSet(truthInput);
@@ -61,32 +62,32 @@ export async function run(ctx: StageContext<FigureT2Params>): Promise<void> {
     .map(([method, r]) => `${method}: ${r.brain!.toFixed(1)}× lower T2 RMSE than Varpro (brain), ${r.brain_no_csf!.toFixed(1)}× excl. CSF`)
     .join('; ');
   const grid = mapGridSpec({
-    title: `T2 from ${(truth.info?.TE_ms as number[] | undefined)?.length ?? ''} noisy spin echoes (noise variance ${truth.info?.noise_variance ?? '?'}) — ${ratioText}`,
+    title: `T2 from ${(truth.info?.TE_ms as number[] | undefined)?.length ?? ''} noisy echoes (noise variance ${truth.info?.noise_variance ?? '?'}) — ${ratioText}`,
     columns: z.map((zz) => `axial slice z = ${zz}`),
     rows,
     panelWidth: width * up,
     panelHeight: height * up,
   });
-  await renderVegaLite(grid, join(reportsDir, 'fig2_t2_maps'));
+  await renderVegaLite(grid, join(reportsDir, `${prefix}_t2_maps`));
 
   const bars = evaluation.rows
     .filter((r) => r.slice === 'all')
     .map((r) => ({ group: r.region, series: r.method, value: r.rmse_t2_ms }));
-  await renderVegaLite(barChartSpec({ title: 'T2 RMSE against the truth (all slices)', data: bars, yTitle: 'T2 RMSE (ms)', valueFormat: ',.3~r' }), join(reportsDir, 'fig2_rmse_bars'));
+  await renderVegaLite(barChartSpec({ title: 'T2 RMSE against the truth (all slices)', data: bars, yTitle: 'T2 RMSE (ms)', valueFormat: ',.3~r' }), join(reportsDir, `${prefix}_rmse_bars`));
 
   copyFileSync(join(evalInput.dir, 'rmse.csv'), join(reportsDir, 'rmse.csv'));
   copyFileSync(join(evalInput.dir, 'rmse.md'), join(reportsDir, 'rmse.md'));
-  const summary = summaryMarkdown(ctx.pipeline, evaluation, estimates);
+  const summary = summaryMarkdown(ctx.pipeline, evaluation, estimates, prefix);
   await writeFileAtomic(join(reportsDir, 'summary.md'), summary);
   await writeJsonAtomic(join(ctx.outDir, 'figure.json'), {
-    files: ['fig2_t2_maps.svg', 'fig2_t2_maps.png', 'fig2_rmse_bars.svg', 'fig2_rmse_bars.png', 'rmse.csv', 'rmse.md', 'summary.md'].map((f) => `reports/${ctx.pipeline}/${f}`),
+    files: [`${prefix}_t2_maps.svg`, `${prefix}_t2_maps.png`, `${prefix}_rmse_bars.svg`, `${prefix}_rmse_bars.png`, 'rmse.csv', 'rmse.md', 'summary.md'].map((f) => `reports/${ctx.pipeline}/${f}`),
     ratios: evaluation.ratios,
   });
-  ctx.log(`Fig. 2 → reports/${ctx.pipeline}/fig2_t2_maps.{svg,png}; ${ratioText}`);
+  ctx.log(`figure → reports/${ctx.pipeline}/${prefix}_t2_maps.{svg,png}; ${ratioText}`);
 }
 
 /** The report's statement of the result: RMSE per region and method, and the ratio against Varpro. */
-export function summaryMarkdown(pipeline: string, evaluation: Evaluation, estimates: readonly MapSet[] = []): string {
+export function summaryMarkdown(pipeline: string, evaluation: Evaluation, estimates: readonly MapSet[] = [], prefix = 'fig2'): string {
   const lines = [`# ${pipeline}: T2 RMSE against the simulated truth`, ''];
   for (const est of estimates) {
     const info = est.info ?? {};
@@ -106,6 +107,6 @@ export function summaryMarkdown(pipeline: string, evaluation: Evaluation, estima
     const cells = evaluation.methods.map((m) => evaluation.rows.find((r) => r.method === m && r.slice === 'all' && r.region === g.label)?.rmse_t2_ms.toFixed(1) ?? '—');
     lines.push(`| ${g.label} | ${cells.join(' | ')} |`);
   }
-  lines.push('', 'Figures: `fig2_t2_maps.svg|png` (maps and error maps), `fig2_rmse_bars.svg|png`. Full table: `rmse.csv`, `rmse.md`.', '');
+  lines.push('', `Figures: \`${prefix}_t2_maps.svg|png\` (maps and error maps), \`${prefix}_rmse_bars.svg|png\`. Full table: \`rmse.csv\`, \`rmse.md\`.`, '');
   return lines.join('\n');
 }

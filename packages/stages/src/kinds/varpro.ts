@@ -23,7 +23,8 @@ export async function run(ctx: StageContext<VarproParams>): Promise<void> {
   });
   const seconds = (performance.now() - started) / 1000;
   await writeMapSet(ctx.outDir, {
-    m0: fit.m0, t2: fit.t2, shape: series.shape, voxelMm: series.voxelMm, method: 'Varpro',
+    // The paper's baseline is 'Varpro'; other models get their own name so a study can compare them.
+    m0: fit.m0, t2: fit.t2, shape: series.shape, voxelMm: series.voxelMm, method: p.model === 'monoexp' ? 'Varpro' : `Varpro (${p.model})`,
     ...(series.affine ? { affine: series.affine } : {}),
     info: { TE_ms: TE, model: p.model, ...(noiseSigma !== undefined ? { noise_sigma: noiseSigma } : {}) },
   });
