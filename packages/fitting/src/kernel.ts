@@ -21,6 +21,10 @@
  * evaluation and Horner's rule replace n exps. Other trains use the general path (n exps per evaluation).
  */
 import type { VarproPlan } from './plan.js';
+import { refineOnGrid, type ProjectedHill } from './search1d.js';
+
+/** Golden-section steps of the fallback search (~1e-11 relative precision on the bracket). */
+const GOLDEN_MAX_ITER = 60;
 
 // Scratch slots written by the evaluators.
 const EV_F = 0; // h′(R)
@@ -113,41 +117,6 @@ function objective(plan: VarproPlan, s: Float64Array, R: number, ev: Float64Arra
   return (A * A) / ev[EV_B];
 }
 
-const INV_PHI = (Math.sqrt(5) - 1) / 2;
-
-/** Golden-section maximisation of g on [lo, hi]; ~1e-11 relative precision on the bracket width. */
-function goldenMax(plan: VarproPlan, s: Float64Array, lo: number, hi: number, ev: Float64Array): number {
-  let a = lo;
-  let b = hi;
-  let c = b - INV_PHI * (b - a);
-  let d = a + INV_PHI * (b - a);
-  let gc = objective(plan, s, c, ev);
-  let gd = objective(plan, s, d, ev);
-  for (let it = 0; it < 60 && Math.abs(b - a) > 1e-13 * Math.abs(a + b); it++) {
-    if (gc >= gd) {
-      b = d;
-      d = c;
-      gd = gc;
-      c = b - INV_PHI * (b - a);
-      gc = objective(plan, s, c, ev);
-    } else {
-      a = c;
-      c = d;
-      gc = gd;
-      d = a + INV_PHI * (b - a);
-      gd = objective(plan, s, d, ev);
-    }
-  }
-  const x = 0.5 * (a + b);
-  // Never return an interior point worse than the ends (e.g. a monotone cell).
-  const gx = objective(plan, s, x, ev);
-  const glo = objective(plan, s, lo, ev);
-  const ghi = objective(plan, s, hi, ev);
-  if (glo > gx && glo >= ghi) return lo;
-  if (ghi > gx) return hi;
-  return x;
-}
-
 /** Counters for diagnostics: evaluations of h′ and golden-section fallbacks. */
 export interface KernelStats {
   evaluations: number;
@@ -158,66 +127,6 @@ export interface KernelStats {
 const NEWTON_STEP_TOL = 1e-7;
 /** Fast-path Newton iterations before handing over to the bracketed search. */
 const FAST_MAX_ITER = 8;
-
-/**
- * Robust refinement around grid point jb: bracket by the sign of h′ at jb and the neighbour it points
- * to, then safeguarded Newton (bisection fallback) to a 1e-12 relative step; golden section on g when
- * the cell is not a simple bracket. Returns R; counters[0] += evaluations, counters[1] += fallbacks.
- */
-function robustRefine(plan: VarproPlan, s: Float64Array, jb: number, ev: Float64Array, counters: Float64Array): number {
-  const G = plan.gridSize;
-  const gridR = plan.gridR;
-  let R = gridR[jb];
-  counters[0]++;
-  if (!evaluate(plan, s, R, ev)) {
-    // Σ s e ≤ 0 at the best grid point (M0 ≥ 0 with mixed-sign data): search both cells.
-    counters[1]++;
-    return goldenMax(plan, s, gridR[Math.min(jb + 1, G - 1)], gridR[Math.max(jb - 1, 0)], ev);
-  }
-  const f0 = ev[EV_F];
-  const h0 = ev[EV_H];
-  if (f0 === 0) return R;
-  // h′ > 0: the optimum has a larger R, i.e. a smaller T2 (smaller grid index).
-  const jn = f0 > 0 ? jb - 1 : jb + 1;
-  // The optimum lies beyond a bound: R stays at the bound (T2 = t2Min or t2Max).
-  if (jn < 0 || jn >= G) return R;
-  const Rn = gridR[jn];
-  counters[0]++;
-  const okN = evaluate(plan, s, Rn, ev);
-  const fn = ev[EV_F];
-  if (okN && fn === 0) return Rn;
-  if (!okN || fn > 0 === f0 > 0) {
-    // h′ keeps its sign across the cell (or the neighbour is infeasible): not a simple hill.
-    counters[1]++;
-    return goldenMax(plan, s, Math.min(R, Rn), Math.max(R, Rn), ev);
-  }
-  // Safeguarded Newton on h′ in the bracket (a: h′ > 0, b: h′ < 0).
-  let a = f0 > 0 ? R : Rn;
-  let b = f0 > 0 ? Rn : R;
-  let x = R;
-  let f = f0;
-  let h = h0;
-  for (let it = 0; it < 200; it++) {
-    const lo = a < b ? a : b;
-    const hi = a < b ? b : a;
-    let xn = h < 0 ? x - f / h : NaN;
-    if (!(xn > lo && xn < hi)) xn = 0.5 * (a + b);
-    const step = xn - x;
-    x = xn;
-    if (Math.abs(step) <= 1e-12 * x || hi - lo <= 4e-16 * x) break;
-    counters[0]++;
-    if (!evaluate(plan, s, x, ev)) {
-      counters[1]++;
-      return goldenMax(plan, s, lo, hi, ev);
-    }
-    f = ev[EV_F];
-    h = ev[EV_H];
-    if (f > 0) a = x;
-    else if (f < 0) b = x;
-    else break;
-  }
-  return x;
-}
 
 /**
  * Fit voxels [start, end) of `echoes` (shape (echo, voxel), nVoxels columns), writing M0 and T2.
@@ -248,6 +157,8 @@ export function fitVoxelRange(
   const ev = new Float64Array(5);
   const dv = new Float64Array(G);
   const counters = new Float64Array(2);
+  // The voxel's projected objective for the robust search (reads `s`, refilled per voxel).
+  const hill: ProjectedHill = { slope: (R, out) => evaluate(plan, s, R, out), value: (R) => objective(plan, s, R, ev) };
   for (let v = start; v < end; v++) {
     if (mask !== undefined && mask[v] === 0) {
       m0Out[v] = 0;
@@ -347,7 +258,7 @@ export function fitVoxelRange(
 
     // 3. Robust path (bounds, non-concave or non-converging cases): bracketed search.
     if (Number.isNaN(R)) {
-      R = robustRefine(plan, s, jb, ev, counters);
+      R = refineOnGrid(hill, plan.gridR, jb, ev, GOLDEN_MAX_ITER, counters);
       counters[0]++;
       if (even ? evalEven(s, n, R, plan.dTE, ev) : evalGeneral(s, plan.TE, n, R, ev)) {
         M0 = (ev[EV_A] / ev[EV_B]) * (even ? Math.exp(R * TE1) : 1);

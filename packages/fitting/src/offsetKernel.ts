@@ -24,6 +24,10 @@
  */
 import { fitVoxelRange } from './kernel.js';
 import type { VarproPlan } from './plan.js';
+import { refineOnGrid, type ProjectedHill } from './search1d.js';
+
+/** Golden-section steps of the fallback search. */
+const GOLDEN_MAX_ITER = 80;
 
 // Scratch slots written by the evaluator.
 const EV_F = 0; // h′(R)
@@ -108,87 +112,6 @@ function objective(plan: VarproPlan, sc: Float64Array, tau: Float64Array, e: Flo
   return (A * A) / B;
 }
 
-const INV_PHI = (Math.sqrt(5) - 1) / 2;
-
-/** Golden-section maximisation of g on [lo, hi]; an end wins if it beats the interior point. */
-function goldenMax(plan: VarproPlan, sc: Float64Array, tau: Float64Array, e: Float64Array, lo: number, hi: number, ev: Float64Array): number {
-  const g = (R: number): number => objective(plan, sc, tau, e, R, ev);
-  let a = lo;
-  let b = hi;
-  let c = b - INV_PHI * (b - a);
-  let d = a + INV_PHI * (b - a);
-  let gc = g(c);
-  let gd = g(d);
-  for (let it = 0; it < 80 && Math.abs(b - a) > 1e-13 * Math.abs(a + b); it++) {
-    if (gc >= gd) {
-      b = d;
-      d = c;
-      gd = gc;
-      c = b - INV_PHI * (b - a);
-      gc = g(c);
-    } else {
-      a = c;
-      c = d;
-      gc = gd;
-      d = a + INV_PHI * (b - a);
-      gd = g(d);
-    }
-  }
-  const x = 0.5 * (a + b);
-  const gx = g(x);
-  const glo = g(lo);
-  const ghi = g(hi);
-  if (glo > gx && glo >= ghi) return lo;
-  if (ghi > gx) return hi;
-  return x;
-}
-
-/**
- * Refine around grid point jb of plan.offsetGridR: bracket by the sign of h′ at jb and the neighbour
- * it points to, then safeguarded Newton with bisection to a 1e-12 relative step; golden section on g
- * where the cell is not a simple bracket. A grid end whose h′ points outwards is kept (T2 at a bound).
- */
-function refine(plan: VarproPlan, sc: Float64Array, tau: Float64Array, e: Float64Array, jb: number, ev: Float64Array): number {
-  const G = plan.gridSize;
-  const gridR = plan.offsetGridR;
-  const R = gridR[jb];
-  if (!evaluate(plan, sc, tau, e, R, ev)) {
-    return goldenMax(plan, sc, tau, e, gridR[Math.min(jb + 1, G - 1)], gridR[Math.max(jb - 1, 0)], ev);
-  }
-  const f0 = ev[EV_F];
-  const h0 = ev[EV_H];
-  if (f0 === 0) return R;
-  // h′ > 0: the optimum has a larger R (smaller T2, smaller grid index).
-  const jn = f0 > 0 ? jb - 1 : jb + 1;
-  if (jn < 0 || jn >= G) return R;
-  const Rn = gridR[jn];
-  const okN = evaluate(plan, sc, tau, e, Rn, ev);
-  const fn = ev[EV_F];
-  if (okN && fn === 0) return Rn;
-  if (!okN || fn > 0 === f0 > 0) return goldenMax(plan, sc, tau, e, Math.min(R, Rn), Math.max(R, Rn), ev);
-  let a = f0 > 0 ? R : Rn; // h′ > 0
-  let b = f0 > 0 ? Rn : R; // h′ < 0
-  let x = R;
-  let f = f0;
-  let h = h0;
-  for (let it = 0; it < 200; it++) {
-    const lo = a < b ? a : b;
-    const hi = a < b ? b : a;
-    let xn = h < 0 ? x - f / h : NaN;
-    if (!(xn > lo && xn < hi)) xn = 0.5 * (a + b);
-    const step = xn - x;
-    x = xn;
-    if (Math.abs(step) <= 1e-12 * x || hi - lo <= 4e-16 * x) break;
-    if (!evaluate(plan, sc, tau, e, x, ev)) return goldenMax(plan, sc, tau, e, lo, hi, ev);
-    f = ev[EV_F];
-    h = ev[EV_H];
-    if (f > 0) a = x;
-    else if (f < 0) b = x;
-    else break;
-  }
-  return x;
-}
-
 /**
  * Fit voxels [start, end) of `echoes` (shape (echo, voxel), nVoxels columns) with the offset model,
  * writing M0, T2 and C. Voxels outside the mask or with all-zero echoes get 0 in all three; a fit with
@@ -219,6 +142,8 @@ export function fitOffsetRange(
   const tau = new Float64Array(n);
   for (let k = 0; k < n; k++) tau[k] = plan.TE[k] - TE0;
   const ev = new Float64Array(5);
+  // The voxel's projected objective for the 1-D search (reads sc, tau, e, refilled per voxel).
+  const hill: ProjectedHill = { slope: (R, out) => evaluate(plan, sc, tau, e, R, out), value: (R) => objective(plan, sc, tau, e, R, ev) };
   for (let v = start; v < end; v++) {
     m0Out[v] = 0;
     t2Out[v] = 0;
@@ -255,7 +180,7 @@ export function fitOffsetRange(
     let R = 0;
     let C = sMean;
     if (best > 0) {
-      R = refine(plan, sc, tau, e, jb, ev);
+      R = refineOnGrid(hill, plan.offsetGridR, jb, ev, GOLDEN_MAX_ITER);
       evaluate(plan, sc, tau, e, R, ev);
       const B = ev[EV_B];
       const m0rel = B > 0 ? ev[EV_A] / B : 0; // M0·e^{−R·TE0}
