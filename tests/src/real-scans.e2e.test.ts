@@ -35,6 +35,10 @@ stages:
     kind: load-echoes
     needs: [verify]
     params: { format: nifti, path: ${NIST}/nifti, drop_echoes: [0] }
+  - id: load-crop
+    kind: load-echoes
+    needs: [verify]
+    params: { format: nifti, path: ${NIST}/nifti, drop_echoes: [0], crop: { x: [10, 60], y: [20, 90] } }
   - id: varpro-dicom
     kind: varpro
     needs: [load-dicom]
@@ -61,12 +65,28 @@ test('NIST T2 plate: DICOM = NIfTI, maps keep the affine, sphere table agrees wi
   const ws = createWorkspace({ 'pipelines/nist.yaml': nistPipeline, 'configs/real/nist-spheres.yaml': readFileSync(join(REPO, 'configs/real/nist-spheres.yaml'), 'utf8') });
   const r = ws.cli(['run', 'nist']);
   assert.equal(r.status, 0, r.stderr + r.stdout);
-  assert.deepEqual(statuses(ws.root, 'nist'), ['load-dicom', 'load-nifti', 'maps', 'spheres', 'train', 'varpro', 'varpro-dicom', 'verify'].map((s) => `${s}:FINISHED`).sort());
+  assert.deepEqual(statuses(ws.root, 'nist'), ['load-crop', 'load-dicom', 'load-nifti', 'maps', 'spheres', 'train', 'varpro', 'varpro-dicom', 'verify'].map((s) => `${s}:FINISHED`).sort());
   const art = (p: string) => join(ws.root, 'artifacts/nist', p);
 
   // The two copies of the scan give the same echoes, bit for bit, and the same maps.
   assert.equal(await sha256File(art('load-dicom/echoes.npy')), await sha256File(art('load-nifti/echoes.npy')));
   assert.equal(await sha256File(art('varpro-dicom/t2.npy')), await sha256File(art('varpro/t2.npy')));
+
+  // A crop is the sub-block, and its affine's origin is the whole scan's voxel (x 10, y 20).
+  const whole = await readNpy(art('load-nifti/echoes.npy'));
+  const crop = await readNpy(art('load-crop/echoes.npy'));
+  assert.deepEqual(crop.shape, [31, 1, 70, 50]);
+  for (const [e, y, x] of [[0, 0, 0], [5, 33, 17], [30, 69, 49]] as const) {
+    assert.equal((crop.data as Float32Array)[(e * 70 + y) * 50 + x], (whole.data as Float32Array)[(e * 192 + y + 20) * 192 + x + 10]);
+  }
+  const cropProtocol = JSON.parse(readFileSync(art('load-crop/protocol.json'), 'utf8'));
+  const wholeAffine = JSON.parse(readFileSync(art('load-nifti/protocol.json'), 'utf8')).affine as number[][];
+  for (let r = 0; r < 3; r++) {
+    const a = wholeAffine[r]!;
+    assert.ok(Math.abs(cropProtocol.affine[r][3] - (a[0]! * 10 + a[1]! * 20 + a[3]!)) < 1e-9, `origin row ${r}`);
+  }
+  assert.deepEqual(cropProtocol.crop_origin, [10, 20, 0]);
+  assert.ok(Math.abs(cropProtocol.noise_sigma - JSON.parse(readFileSync(art('load-nifti/protocol.json'), 'utf8')).noise_sigma) < 1e-12, 'σ of the whole scan');
 
   // Maps written from NIfTI input carry the input's orientation: same sform/qform as the scan's NIfTI.
   const input = await readNifti(join(REPO, NIST, 'nifti/nist_t2_se32_e2.nii.gz'));
