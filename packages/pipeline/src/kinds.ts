@@ -24,6 +24,12 @@ export interface StageKind<P = unknown> {
   readonly dataInputs?: readonly string[] | ((params: P, root: string) => readonly string[]);
   /** True when the stage writes reports: into its output's reports/, published to `reports/<pipeline>/`. */
   readonly writesReports?: boolean;
+  /**
+   * False when Nx must not cache the stage for these params: its inputs live where Nx cannot hash
+   * them (gitignored downloads), so it runs every time and its outputs carry their checksums to the
+   * stages after it. Default: cached.
+   */
+  readonly cacheable?: (params: P, root: string) => boolean;
   load(): Promise<StageImpl<P>>;
 }
 

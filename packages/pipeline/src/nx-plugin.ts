@@ -14,7 +14,7 @@ export function stageProjectName(pipeline: string, stage: string): string {
 
 export interface StageTarget {
   command: string;
-  cache: true;
+  cache: boolean;
   inputs: (string | { externalDependencies: string[] } | { dependentTasksOutputFiles: string; transitive?: boolean })[];
   outputs: string[];
   dependsOn: { projects: string[]; target: string }[];
@@ -64,7 +64,7 @@ export function stageProjects(pipeline: Pipeline, registry: KindRegistry, root =
       targets: {
         run: {
           command: `node packages/stages/dist/cli.js stage ${pipeline.file} ${stage.id} --params-hash ${stage.paramsHash}`,
-          cache: true,
+          cache: kind.cacheable ? kind.cacheable(stage.params, root) : true,
           inputs: [
             ...code,
             ...stageCode,

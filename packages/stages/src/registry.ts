@@ -128,6 +128,9 @@ export const kinds = [
     uses: ['phantoms'],
     externalDependencies: [],
     dataInputs: (params, root) => verifyDataInputs(params.manifest, root),
+    // Downloads (bundled: false) live in gitignored data/external/, which Nx does not hash: verify them
+    // on every run; verified.json then holds their checksums, so the stages after it rerun when they change.
+    cacheable: (params, root) => !/^bundled:\s*false\s*$/m.test(readManifestText(params.manifest, root)),
     module: () => import('./kinds/verify-data.js'),
   }),
   kind<p.LoadEchoesParams>({
@@ -172,6 +175,14 @@ export function verifyDataInputs(manifest: string, root: string): string[] {
     // Missing manifest: verify-data names it when it runs.
   }
   return paths;
+}
+
+function readManifestText(manifest: string, root: string): string {
+  try {
+    return readFileSync(join(root, manifest), 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** Nx inputs of a load-echoes stage: the scan's folder (a file's folder, which holds its sidecar). */

@@ -4,7 +4,8 @@
  * names the file. Writes verified.json: the manifest's id, files and protocol, for the stages after.
  */
 import { join } from 'node:path';
-import { writeJsonAtomic } from '@relaxomap/array-io';
+import { statSync } from 'node:fs';
+import { sha256File, writeJsonAtomic } from '@relaxomap/array-io';
 import { PipelineError, type StageContext } from '@relaxomap/pipeline';
 import { verifyManifest } from '@relaxomap/phantoms';
 import type { VerifyDataParams } from '../params.js';
@@ -24,7 +25,14 @@ export async function run(ctx: StageContext<VerifyDataParams>): Promise<void> {
     manifest: manifestPath,
     id: manifest.id,
     bundled: manifest.bundled,
-    files: manifest.files.map((f) => ({ path: f.path, sha256: f.sha256 ?? null, size: f.size ?? null })),
+    // Files without a recorded checksum (downloads) get the one measured now: it is what tells the
+    // stages after this one (through Nx's hash of this output) that the data changed.
+    files: await Promise.all(manifest.files.map(async (f) => ({
+      path: f.path,
+      sha256: f.sha256 ?? (await sha256File(join(ctx.root, f.path))),
+      size: f.size ?? statSync(join(ctx.root, f.path)).size,
+      recorded: f.sha256 !== undefined,
+    }))),
     ...(manifest.protocol !== undefined ? { protocol: manifest.protocol } : {}),
     ...(manifest.reference !== undefined ? { reference: manifest.reference } : {}),
   });
