@@ -3,7 +3,8 @@
 import numpy as np, torch, time, json, sys, os
 torch.manual_seed(0)
 dev = 'cuda'
-L = lambda f: np.load(os.path.join(os.path.dirname(__file__), f))
+DATA = os.environ.get('MRFX', 'mrfx')  # the folder export.mjs wrote
+L = lambda f: np.load(os.path.join(DATA, f))
 phi = torch.tensor(L('phi.npy'), device=dev)                      # (6, 600) real
 D = torch.tensor(L('dict.npy'), device=dev)                       # (atoms, 6)
 Dn = D / D.norm(dim=1, keepdim=True)

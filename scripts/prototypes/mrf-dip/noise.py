@@ -1,6 +1,6 @@
 # Does the network's gain over the sliding window grow with noise? Same data, extra k-space noise.
 import numpy as np, torch, time, os, sys
-exec(open(os.path.join(os.path.dirname(__file__), 'dip.py')).read().split("s, r = run_ls()")[0].replace("print('reference vs truth'", "0 and print('reference vs truth'"))
+exec(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'dip.py')).read().split("s, r = run_ls()")[0].replace("print('reference vs truth'", "0 and print('reference vs truth'"))
 r0 = y[:40] - torch.einsum('tjp,tp->tj', E[sched[:40]], clean)
 sigma = (r0.abs().pow(2).mean() / 2).sqrt().item()
 print(f'noise σ per component ≈ {sigma:.4g}', flush=True)
