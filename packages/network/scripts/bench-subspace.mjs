@@ -2,21 +2,12 @@
 // 112×112, rank 6, 4 blocks × width 32, one slice per step, random series (timing only). Build first.
 import { mulberry32 } from '@relaxomap/physics';
 import { trainSubspaceNet } from '../dist/index.js';
+import { orthonormalPhi } from '../dist/fixtures.js';
 
 const [S, steps, loss, F] = [+(process.argv[2] ?? 2), +(process.argv[3] ?? 8), process.argv[4] ?? 'l1', +(process.argv[5] ?? 600)];
 const [H, W, R] = [112, 112, 6];
 const u = mulberry32(1);
-const phi = new Float64Array(R * F); // Gram-Schmidt of random vectors: orthonormal rows
-for (let r = 0; r < R; r++) {
-  const v = Array.from({ length: F }, () => u() - 0.5);
-  for (let q = 0; q < r; q++) {
-    let d = 0;
-    for (let f = 0; f < F; f++) d += v[f] * phi[q * F + f];
-    for (let f = 0; f < F; f++) v[f] -= d * phi[q * F + f];
-  }
-  const norm = Math.hypot(...v);
-  for (let f = 0; f < F; f++) phi[r * F + f] = v[f] / norm;
-}
+const phi = orthonormalPhi(R, F, 1);
 const series = new Float32Array(2 * F * S * H * W);
 for (let i = 0; i < series.length; i++) series[i] = u() - 0.5;
 const t0 = performance.now();

@@ -82,6 +82,23 @@ export interface TrainingOptions<M> {
   backend?: BackendPreference;
 }
 
+/**
+ * The part of a trainer's checkpoint configuration (see {@link TrainingLoopSpec.config}) that comes
+ * from the loop options, the same for every trainer: what a resumed run must share.
+ */
+export function loopConfig<M>(o: TrainingOptions<M> & { heldOut?: Uint8Array }, slicesPerStep: number): Record<string, unknown> {
+  return {
+    learningRate: o.learningRate,
+    seed: o.seed,
+    slicesPerStep,
+    emaDecay: o.emaDecay ?? null,
+    lrSchedule: o.lrSchedule ?? 'constant',
+    // A schedule depends on the total, so only a constant rate can be extended by raising `steps`.
+    scheduleSteps: o.lrSchedule === 'cosine' ? o.steps : null,
+    heldOut: o.heldOut === undefined ? null : sha256Of(o.heldOut).slice(0, 16),
+  };
+}
+
 /** What every trainer reports besides its maps. */
 export interface TrainingRunInfo {
   /** Loss after each completed step, from step 1 (including steps before a resume). */

@@ -10,23 +10,7 @@ import { loadCheckpoint } from './checkpoint.js';
 import { createResidualNet } from './model.js';
 import { projectSeries, SUBSPACE_OUTPUT_INIT_SCALE, trainSubspaceNet, type CoefficientMaps, type SubspaceShape, type TrainSubspaceOptions } from './train-subspace.js';
 import type { Check } from './stopping.js';
-
-/** Φ (rank, frames) with orthonormal rows: Gram-Schmidt of seeded random vectors. */
-function orthonormalPhi(R: number, F: number, seed: number): Float64Array {
-  const u = mulberry32(seed);
-  const phi = new Float64Array(R * F);
-  for (let r = 0; r < R; r++) {
-    const v = Array.from({ length: F }, () => u() - 0.5);
-    for (let q = 0; q < r; q++) {
-      let d = 0;
-      for (let f = 0; f < F; f++) d += v[f] * phi[q * F + f];
-      for (let f = 0; f < F; f++) v[f] -= d * phi[q * F + f];
-    }
-    const norm = Math.hypot(...v);
-    for (let f = 0; f < F; f++) phi[r * F + f] = v[f] / norm;
-  }
-  return phi;
-}
+import { orthonormalPhi } from './fixtures.js';
 
 /** Complex coefficients (re, im) of the two regions, per rank. */
 const C_DISC = [[1, 0.2], [-0.3, 0.1], [0.1, -0.2]];

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from './backend.js';
-import { DEFAULT_SLICES_PER_STEP, runTrainingLoop, sha256Of, validateTrainingOptions, type TrainingOptions, type TrainingRunInfo } from './loop.js';
+import { DEFAULT_SLICES_PER_STEP, loopConfig, runTrainingLoop, sha256Of, validateTrainingOptions, type TrainingOptions, type TrainingRunInfo } from './loop.js';
 import { createResidualNet, type ResidualNet } from './model.js';
 import { blindSpotFill } from './stopping.js';
 import { subspaceLoss, type SubspaceTarget } from './subspace-loss.js';
@@ -240,13 +240,7 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
     phi: sha256Of(opts.phi).slice(0, 16),
     net: { blocks: opts.net.blocks, width: opts.net.width },
     loss: opts.dataLoss === undefined ? opts.loss : 'external',
-    learningRate: opts.learningRate,
-    seed: opts.seed,
-    slicesPerStep,
-    emaDecay: opts.emaDecay ?? null,
-    lrSchedule: opts.lrSchedule ?? 'constant',
-    scheduleSteps: opts.lrSchedule === 'cosine' ? opts.steps : null,
-    heldOut: opts.heldOut === undefined ? null : sha256Of(opts.heldOut).slice(0, 16),
+    ...loopConfig(opts, slicesPerStep),
   };
 
   // Targets (slice, voxel, frame), re and im, divided by the scale: the layout of c·Φ's rows.

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from './backend.js';
-import { DEFAULT_SLICES_PER_STEP, runTrainingLoop, sha256Of, validateTrainingOptions, type TrainingOptions, type TrainingRunInfo } from './loop.js';
+import { DEFAULT_SLICES_PER_STEP, loopConfig, runTrainingLoop, sha256Of, validateTrainingOptions, type TrainingOptions, type TrainingRunInfo } from './loop.js';
 import { echoLoss, type LossName } from './losses.js';
 import { createT2Net, synthesize, type T2Net } from './model.js';
 import { blindSpotFill, type Check, type CheckMaps } from './stopping.js';
@@ -151,14 +151,7 @@ export async function trainT2Net(opts: TrainT2Options): Promise<TrainT2Result> {
     t2Range: opts.t2Range,
     net: { blocks: opts.net.blocks, width: opts.net.width },
     loss: opts.loss,
-    learningRate: opts.learningRate,
-    seed: opts.seed,
-    slicesPerStep,
-    emaDecay: opts.emaDecay ?? null,
-    lrSchedule: opts.lrSchedule ?? 'constant',
-    // A schedule depends on the total, so only a constant rate can be extended by raising `steps`.
-    scheduleSteps: opts.lrSchedule === 'cosine' ? opts.steps : null,
-    heldOut: opts.heldOut === undefined ? null : sha256Of(opts.heldOut).slice(0, 16),
+    ...loopConfig(opts, slicesPerStep),
   };
 
   const tensorOf = (data: Float32Array): tf.Tensor4D =>
