@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRegistry, type StageImpl, type StageKind } from '@relaxomap/pipeline';
+import { parse as parseYaml } from 'yaml';
 import * as p from './params.js';
 
 const TFJS = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'];
@@ -130,7 +131,7 @@ export const kinds = [
     dataInputs: (params, root) => verifyDataInputs(params.manifest, root),
     // Downloads (bundled: false) live in gitignored data/external/, which Nx does not hash: verify them
     // on every run; verified.json then holds their checksums, so the stages after it rerun when they change.
-    cacheable: (params, root) => !/^bundled:\s*false\s*$/m.test(readManifestText(params.manifest, root)),
+    cacheable: (params, root) => manifestAtGraphTime(params.manifest, root)?.bundled !== false,
     module: () => import('./kinds/verify-data.js'),
   }),
   kind<p.LoadEchoesParams>({
@@ -163,26 +164,19 @@ export const kinds = [
   }),
 ];
 
-/**
- * Nx inputs of a verify-data stage: the manifest and every path it lists (read at graph time; a
- * manifest that cannot be read contributes itself, and the stage reports the problem when it runs).
- */
-export function verifyDataInputs(manifest: string, root: string): string[] {
-  const paths = [manifest];
+/** A data manifest as the graph needs it (files and bundled), read synchronously; undefined if unreadable. */
+function manifestAtGraphTime(manifest: string, root: string): { files?: { path?: unknown }[]; bundled?: unknown } | undefined {
   try {
-    for (const m of readFileSync(join(root, manifest), 'utf8').matchAll(/^\s*-\s*path:\s*(\S+)\s*$/gm)) paths.push(m[1]!);
+    return parseYaml(readFileSync(join(root, manifest), 'utf8')) as { files?: { path?: unknown }[]; bundled?: unknown };
   } catch {
-    // Missing manifest: verify-data names it when it runs.
+    return undefined; // verify-data names the problem when it runs
   }
-  return paths;
 }
 
-function readManifestText(manifest: string, root: string): string {
-  try {
-    return readFileSync(join(root, manifest), 'utf8');
-  } catch {
-    return '';
-  }
+/** Nx inputs of a verify-data stage: the manifest and every path it lists. */
+export function verifyDataInputs(manifest: string, root: string): string[] {
+  const files = manifestAtGraphTime(manifest, root)?.files;
+  return [manifest, ...(Array.isArray(files) ? files.map((f) => f?.path).filter((x): x is string => typeof x === 'string') : [])];
 }
 
 /** Nx inputs of a load-echoes stage: the scan's folder (a file's folder, which holds its sidecar). */

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertFinite, readNpy, writeJsonAtomic, writeNifti, writeNpy } from '@relaxomap/array-io';
+import { estimateNoise, type NoiseEstimate } from '@relaxomap/metrics';
 import { PipelineError, type StageContext, type StageInput } from '@relaxomap/pipeline';
 
 export interface VolumeShape {
@@ -151,6 +152,28 @@ function readJson(absPath: string, displayPath: string): Record<string, unknown>
   } catch (err) {
     throw new PipelineError(`invalid JSON (${(err as Error).message})`, { file: displayPath });
   }
+}
+
+/** The noise of an echo series, as every stage that needs σ sees it. */
+export interface SeriesNoise {
+  /** σ of one real channel (signal units); undefined when neither source gives one. */
+  sigma: number | undefined;
+  /** Where σ came from, for logs and reports (or why there is none). */
+  source: string;
+  /** This series' own background estimate (its object mask is where signal models apply). */
+  estimate: NoiseEstimate | undefined;
+}
+
+/**
+ * σ of a series: the one load-echoes measured on the whole scan before any crop (a crop may leave
+ * no background), else this series' background estimate.
+ */
+export function seriesNoise(series: EchoSeries): SeriesNoise {
+  const e = estimateNoise(series.echoes, { echoes: series.TE.length, ...series.shape });
+  const estimate = e.ok ? e : undefined;
+  if (series.noiseSigma !== undefined) return { sigma: series.noiseSigma, source: 'the whole scan\'s background (measured before any crop)', estimate };
+  if (e.ok) return { sigma: e.sigma, source: `${e.voxels} background voxels (${(100 * e.fraction).toFixed(0)}% of the image, ${e.model})`, estimate };
+  return { sigma: undefined, source: e.reason, estimate };
 }
 
 /** Stage kinds whose output is an echo series (echoes.npy + protocol.json). */

@@ -6,11 +6,10 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '@relaxomap/array-io';
-import { estimateNoise } from '@relaxomap/metrics';
 import { PipelineError, type StageContext } from '@relaxomap/pipeline';
 import { colormapPng, mapGridSpec, renderVegaLite, writeTable, type MapGridRow } from '@relaxomap/reports';
 import type { FigureMapsParams } from '../params.js';
-import { ECHO_SOURCES, hasMapSet, readEchoSeries, readMapSet, requireInput, type EchoSeries, type MapSet } from '../common/series.js';
+import { ECHO_SOURCES, hasMapSet, readEchoSeries, readMapSet, requireInput, seriesNoise, type EchoSeries, type MapSet } from '../common/series.js';
 
 export interface MethodFit {
   method: string;
@@ -38,17 +37,12 @@ export async function run(ctx: StageContext<FigureMapsParams>): Promise<void> {
   const bad = shown.find((s) => s >= slices);
   if (bad !== undefined) throw ctx.paramError('slices', `slice ${bad} is out of range (the series has ${slices})`);
 
-  const estimate = estimateNoise(series.echoes, { echoes: nTE, slices, height, width });
-  const object = estimate.ok ? estimate.object : brightMask(series, 0.1);
-  // σ from this series' background, else the one measured on the whole scan before a crop.
-  const noise = estimate.ok
-    ? { ok: true as const, sigma: estimate.sigma, model: estimate.model, voxels: estimate.voxels, fraction: estimate.fraction, where: 'background' }
-    : series.noiseSigma !== undefined
-      ? { ok: true as const, sigma: series.noiseSigma, model: 'rayleigh', voxels: NaN, fraction: NaN, where: 'whole-scan background (before the crop)' }
-      : { ok: false as const, reason: estimate.ok ? '' : estimate.reason };
-  const sigma = noise.ok ? noise.sigma : NaN;
-  if (!noise.ok) ctx.log(`no noise estimate (${noise.reason}): residuals are shown in signal units`);
-  const unit = noise.ok ? sigma : 1;
+  const noise = seriesNoise(series);
+  const object = noise.estimate?.object ?? brightMask(series, 0.1);
+  const sigma = noise.sigma;
+  if (sigma === undefined) ctx.log(`no noise estimate (${noise.source}): residuals are shown in signal units`);
+  const unit = sigma ?? 1;
+  const hasSigma = sigma !== undefined;
 
   const flip = rowsPointUp(series.affine);
   const orient = (img: Float32Array | Uint8Array) => (flip ? flipRows(img, height, width) : img);
@@ -58,7 +52,7 @@ export async function run(ctx: StageContext<FigureMapsParams>): Promise<void> {
   const residualRows: MapGridRow[] = [];
   for (const m of estimates) {
     const rms = residualRms(series, m);
-    fits.push({ method: m.method, residual_over_sigma2: meanSquareIn(rms, object) / (unit * unit), median_t2_ms: medianIn(m.t2, object) });
+    fits.push({ method: m.method, residual_over_sigma2: meanIn(rms, object, (v) => v * v) / (unit * unit), median_t2_ms: medianIn(m.t2, object) });
     rows.push({
       label: `${m.method} ${p.quantity}`,
       panels: shown.map((s) => ({
@@ -73,15 +67,15 @@ export async function run(ctx: StageContext<FigureMapsParams>): Promise<void> {
         const r = Float32Array.from(sliceOf(rms, s), (v) => v / unit);
         return {
           png: colormapPng(orient(r) as Float32Array, width, height, { vmin: 0, vmax: p.residual_max_sigma, cmap: 'magma', upscale: p.upscale, mask: orient(sliceOf(object, s)) as Uint8Array }),
-          caption: `mean² ${(meanSquareIn(sliceOf(rms, s), sliceOf(object, s)) / (unit * unit)).toFixed(2)}${noise.ok ? 'σ²' : ''}`,
+          caption: `mean² ${(meanIn(sliceOf(rms, s), sliceOf(object, s), (v) => v * v) / (unit * unit)).toFixed(2)}${hasSigma ? 'σ²' : ''}`,
         };
       }),
-      colorbar: { cmap: 'magma', vmin: 0, vmax: p.residual_max_sigma, title: noise.ok ? 'RMS residual (σ)' : 'RMS residual' },
+      colorbar: { cmap: 'magma', vmin: 0, vmax: p.residual_max_sigma, title: hasSigma ? 'RMS residual (σ)' : 'RMS residual' },
     });
   }
   const firstEcho = meanIn(series.echoes.subarray(0, slices * plane), object);
   const title = `${p.quantity} maps from ${nTE} echoes (TE ${series.TE[0]}…${series.TE.at(-1)} ms)` +
-    (noise.ok ? `; noise σ ${sigma.toPrecision(3)} (${noise.model}), first-echo SNR ${(firstEcho / sigma).toFixed(0)}` : '');
+    (hasSigma ? `; noise σ ${sigma.toPrecision(3)}, first-echo SNR ${(firstEcho / sigma).toFixed(0)}` : '');
   await renderVegaLite(mapGridSpec({
     title,
     columns: shown.map((s) => `slice ${s}`),
@@ -93,23 +87,23 @@ export async function run(ctx: StageContext<FigureMapsParams>): Promise<void> {
   const tableRows = fits.map((f) => ({
     method: f.method,
     [`median ${p.quantity} (ms)`]: f.median_t2_ms,
-    'residual / σ²': noise.ok ? f.residual_over_sigma2 : null,
+    'residual / σ²': hasSigma ? f.residual_over_sigma2 : null,
     model: String(estimates.find((e) => e.method === f.method)?.info?.model ?? 'monoexp'),
   }));
   await writeTable(tableRows, join(reportsDir, `${p.name}_table`), { caption: title });
   const summary = [
     `# ${ctx.pipeline}: ${p.quantity} maps (no truth: fit residual and noise)`, '',
     `${title}.`, '',
-    noise.ok ? `Noise σ from the ${noise.where}${Number.isFinite(noise.voxels) ? ` (${noise.voxels} voxels, ${(100 * noise.fraction).toFixed(0)}% of the image)` : ''}; a fit that explains the signal leaves a residual of about σ² (a voxel-wise 2-parameter fit: σ²·(E−2)/E = ${((nTE - 2) / nTE).toFixed(2)}σ²).` : `No background to estimate the noise from (${noise.ok ? '' : noise.reason}).`, '',
+    hasSigma ? `Noise σ from ${noise.source}; a fit that explains the signal leaves a residual of about σ² (a voxel-wise 2-parameter fit: σ²·(E−2)/E = ${((nTE - 2) / nTE).toFixed(2)}σ²).` : `No background to estimate the noise from (${noise.source}).`, '',
     '| method | signal model | median ' + p.quantity + ' (ms) | residual / σ² |', '|---|---|---:|---:|',
     ...tableRows.map((r) => `| ${r.method} | ${r.model} | ${(r[`median ${p.quantity} (ms)`] as number).toFixed(1)} | ${r['residual / σ²'] === null ? '—' : (r['residual / σ²'] as number).toFixed(2)} |`),
     '', `Residuals use M0·exp(−TE/${p.quantity}) for every method. Figure: \`${p.name}.svg|png\`; table: \`${p.name}_table.csv|md\`.`, '',
     ...networkNotes(estimates),
   ].join('\n');
   await writeFileAtomic(join(reportsDir, `${p.name}_summary.md`), summary);
-  await writeJsonAtomic(join(ctx.outDir, 'figure.json'), { fits, noise_sigma: noise.ok ? sigma : null, slices: shown, flipped_rows: flip });
+  await writeJsonAtomic(join(ctx.outDir, 'figure.json'), { fits, noise_sigma: sigma ?? null, slices: shown, flipped_rows: flip });
   await ctx.run.logMetrics([
-    ...(noise.ok ? [{ key: 'noise.sigma', value: sigma }] : []),
+    ...(hasSigma ? [{ key: 'noise.sigma', value: sigma }] : []),
     ...fits.map((f) => ({ key: `residual_over_sigma2.${f.method.toLowerCase()}`, value: f.residual_over_sigma2 })),
   ]);
   ctx.log(`${p.name} → reports/${ctx.pipeline}/${p.name}.{svg,png}; ${fits.map((f) => `${f.method} residual ${f.residual_over_sigma2.toFixed(2)}σ², median ${f.median_t2_ms.toFixed(1)} ms`).join('; ')}`);
@@ -170,16 +164,11 @@ function brightMask(series: EchoSeries, fraction: number): Uint8Array {
   return Uint8Array.from({ length: n }, (_, v) => (series.echoes[v]! > fraction * max ? 1 : 0));
 }
 
-function meanIn(a: ArrayLike<number>, mask: Uint8Array): number {
-  let s = 0, n = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i]) { s += a[i]!; n++; }
-  return n ? s / n : NaN;
-}
-
-function meanSquareIn(a: ArrayLike<number>, mask: Uint8Array): number {
-  let s = 0, n = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i]) { s += a[i]! * a[i]!; n++; }
-  return n ? s / n : NaN;
+/** Mean of f(value) over the mask (NaN when it selects nothing). */
+function meanIn(a: ArrayLike<number>, mask: Uint8Array, f: (v: number) => number = (v) => v): number {
+  let sum = 0, n = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) { sum += f(a[i]!); n++; }
+  return n ? sum / n : NaN;
 }
 
 function medianIn(a: ArrayLike<number>, mask: Uint8Array): number {

@@ -30,9 +30,7 @@ export async function run(ctx: StageContext<NistSpheresParams>): Promise<void> {
   const p = ctx.params;
   const spheresFile = p.spheres;
   const rois = readSpheres(join(ctx.root, spheresFile), spheresFile);
-  const seriesInputs = ctx.inputs.filter((i) => (ECHO_SOURCES as readonly string[]).includes(i.kind));
-  if (!seriesInputs.length) requireInput(ctx, ECHO_SOURCES, 'echo series'); // throws the usual message
-  const series = await readEchoSeries(seriesInputs[0]!);
+  const series = await readEchoSeries(requireInput(ctx, ECHO_SOURCES, 'echo series'));
   const TE = series.TE;
   const inputs = ctx.inputs.filter((i) => hasMapSet(i));
   if (!inputs.length) throw new PipelineError(`stage '${ctx.stage}' needs the estimate stages (varpro, train-t2) in its needs`);

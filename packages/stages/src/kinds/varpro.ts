@@ -3,10 +3,9 @@
  * the signal model of the `model` param (monoexp, offset, or the noise-floor-aware rician).
  */
 import { varproMonoExpParallel } from '@relaxomap/fitting';
-import { estimateNoise } from '@relaxomap/metrics';
 import type { StageContext } from '@relaxomap/pipeline';
 import type { VarproParams } from '../params.js';
-import { ECHO_SOURCES, echoTimesFor, readEchoSeries, requireInput, writeMapSet } from '../common/series.js';
+import { ECHO_SOURCES, echoTimesFor, readEchoSeries, requireInput, seriesNoise, writeMapSet, type EchoSeries } from '../common/series.js';
 
 export async function run(ctx: StageContext<VarproParams>): Promise<void> {
   const p = ctx.params;
@@ -15,7 +14,7 @@ export async function run(ctx: StageContext<VarproParams>): Promise<void> {
   const TE = echoTimesFor(ctx, series, input.displayDir);
   const [t2Min, t2Max] = p.t2_range_ms;
   const nVoxels = series.shape.slices * series.shape.height * series.shape.width;
-  const noiseSigma = p.model === 'rician' ? p.noise_sigma ?? series.noiseSigma ?? backgroundSigma(ctx, series.echoes, TE.length, series.shape) : undefined;
+  const noiseSigma = p.model === 'rician' ? p.noise_sigma ?? backgroundSigma(ctx, series) : undefined;
   const started = performance.now();
   // Worker threads across the cores; bit-identical to the single-thread fit (small volumes stay on one).
   const fit = await varproMonoExpParallel(series.echoes, nVoxels, TE, {
@@ -37,10 +36,10 @@ export async function run(ctx: StageContext<VarproParams>): Promise<void> {
   ctx.log(`Varpro (${p.model}${noiseSigma !== undefined ? `, σ ${noiseSigma.toPrecision(3)}` : ''}): ${nVoxels} voxels in ${seconds.toFixed(3)} s`);
 }
 
-/** σ of the magnitude noise from the image background, or a one-line error asking for the param. */
-function backgroundSigma(ctx: StageContext<VarproParams>, echoes: Float32Array, nTE: number, shape: { slices: number; height: number; width: number }): number {
-  const noise = estimateNoise(echoes, { echoes: nTE, ...shape });
-  if (!noise.ok) throw ctx.paramError('noise_sigma', `model rician needs the noise σ and the background gives none (${noise.reason}): set it`);
-  ctx.log(`noise σ ${noise.sigma.toPrecision(3)} from ${noise.voxels} background voxels (${noise.model})`);
+/** σ of the magnitude noise (seriesNoise), or a one-line error asking for the param. */
+function backgroundSigma(ctx: StageContext<VarproParams>, series: EchoSeries): number {
+  const noise = seriesNoise(series);
+  if (noise.sigma === undefined) throw ctx.paramError('noise_sigma', `model rician needs the noise σ and the background gives none (${noise.source}): set it`);
+  ctx.log(`noise σ ${noise.sigma.toPrecision(3)} from ${noise.source}`);
   return noise.sigma;
 }
