@@ -3,7 +3,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { FileStoreTracker } from './file-store.js';
@@ -306,4 +306,17 @@ describe('cross-check with real MLflow', () => {
       history: [[1, 0.5, 0], [2, 0.25, 1]], default: 'Default',
     });
   });
+});
+
+test('findExperiment never creates; getMetricHistory returns every logged value in order', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaxomap-find-'));
+  const tracker = new FileStoreTracker(path.join(dir, 'mlruns'), { cwd: dir });
+  assert.equal(await tracker.findExperiment('absent'), undefined);
+  assert.equal(fs.existsSync(path.join(dir, 'mlruns')), false);
+  const id = await tracker.getOrCreateExperiment('present');
+  assert.equal(await tracker.findExperiment('present'), id);
+  const run = await tracker.createRun(id, { runName: 'r', gitCommit: '' });
+  await run.logMetrics([{ key: 'loss', value: 3, step: 0, timestamp: 10 }, { key: 'loss', value: 2, step: 1, timestamp: 11 }, { key: 'loss', value: 0.5, step: 2, timestamp: 12 }]);
+  assert.deepEqual((await tracker.getMetricHistory(run.runId, 'loss')).map((m) => [m.step, m.value]), [[0, 3], [1, 2], [2, 0.5]]);
+  assert.deepEqual(await tracker.getMetricHistory(run.runId, 'absent'), []);
 });

@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  isValidRunId, listExperimentDirs, listRunDirs, MissingConfigError, readExperimentMeta, readRunDir, toRunInfo, WrongExperimentError,
+  isValidRunId, listExperimentDirs, listRunDirs, MissingConfigError, parseMetricFile, readExperimentMeta, readRunDir, toRunInfo, WrongExperimentError,
 } from './file-store-reader.js';
 import { matchesFilter, parseFilter, sortRunsDefault } from './filter.js';
 import { checkArtifactSubpath, withFileLock, writeFileAtomicSync } from './fs-util.js';
@@ -88,7 +88,7 @@ export class FileStoreTracker implements Tracker {
     writeFileAtomicSync(path.join(this.root, id, 'meta.yaml'), emitFlatYaml(meta));
   }
 
-  private findExperiment(name: string): { id: string; deleted: boolean } | undefined {
+  private lookupExperiment(name: string): { id: string; deleted: boolean } | undefined {
     for (const { dir, deleted } of listExperimentDirs(this.root)) {
       try {
         const meta = readExperimentMeta(dir);
@@ -104,7 +104,7 @@ export class FileStoreTracker implements Tracker {
     checkExperimentName(name);
     this.ensureStore();
     const check = (): string | undefined => {
-      const found = this.findExperiment(name);
+      const found = this.lookupExperiment(name);
       if (found?.deleted) {
         throw new Error(`experiment '${name}' (id ${found.id}) exists in deleted state under ${this.root}/.trash; restore or remove it`);
       }
@@ -192,6 +192,19 @@ export class FileStoreTracker implements Tracker {
       if (fs.existsSync(path.join(runDir, 'meta.yaml'))) return { runDir, experimentId: path.basename(dir) };
     }
     throw new Error(`run '${runId}' not found in ${this.root}`);
+  }
+
+  async findExperiment(name: string): Promise<string | undefined> {
+    if (!fs.existsSync(this.root)) return undefined;
+    const found = this.lookupExperiment(name);
+    return found && !found.deleted ? found.id : undefined;
+  }
+
+  async getMetricHistory(runId: string, key: string): Promise<Required<MetricSample>[]> {
+    const { runDir } = this.findRunDir(runId);
+    const file = path.join(runDir, 'metrics', key);
+    if (!fs.existsSync(file)) return [];
+    return parseMetricFile(fs.readFileSync(file, 'utf8'), file).map((p) => ({ key, value: p.value, step: p.step, timestamp: p.timestamp }));
   }
 
   async getRun(runId: string): Promise<RunInfo> {

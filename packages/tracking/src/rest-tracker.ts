@@ -94,6 +94,15 @@ export class RestTracker implements Tracker {
     return out.slice(0, maxResults);
   }
 
+  async findExperiment(name: string): Promise<string | undefined> {
+    const exp = await this.client.getExperimentByName(name);
+    return exp && (!exp.lifecycle_stage || exp.lifecycle_stage === 'active') ? exp.experiment_id : undefined;
+  }
+
+  async getMetricHistory(runId: string, key: string): Promise<Required<MetricSample>[]> {
+    return (await this.client.getMetricHistory(runId, key)).map((m) => ({ key: m.key, value: Number(m.value), step: Number(m.step ?? 0), timestamp: Number(m.timestamp) }));
+  }
+
   async getRun(runId: string): Promise<RunInfo> {
     return runFromJson(await this.client.getRun(runId));
   }

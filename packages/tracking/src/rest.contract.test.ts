@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
 import { type ContractServer, startMlflowContractServer } from './contract-server.js';
 import { MlflowRestClient, MlflowRestError } from './rest-client.js';
 import { RestTracker } from './rest-tracker.js';
@@ -232,4 +232,19 @@ describe('REST client failure modes', () => {
       await new Promise<void>((r) => hung.close(() => r()));
     }
   });
+});
+
+test('REST: findExperiment never creates; getMetricHistory returns every logged value', async () => {
+  const server = await startMlflowContractServer();
+  try {
+    const tracker = new RestTracker({ baseUrl: server.url, cwd: process.cwd(), env: {} });
+    assert.equal(await tracker.findExperiment('absent'), undefined);
+    const id = await tracker.getOrCreateExperiment('present');
+    assert.equal(await tracker.findExperiment('present'), id);
+    const run = await tracker.createRun(id, { runName: 'r', gitCommit: '' });
+    await run.logMetrics([{ key: 'loss', value: 3, step: 0, timestamp: 10 }, { key: 'loss', value: 2, step: 1, timestamp: 11 }]);
+    assert.deepEqual((await tracker.getMetricHistory(run.runId, 'loss')).map((m) => [m.step, m.value]), [[0, 3], [1, 2]]);
+  } finally {
+    await server.close();
+  }
 });

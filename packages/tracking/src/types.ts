@@ -107,6 +107,10 @@ export interface Tracker {
   createRun(experimentId: string, opts: CreateRunOptions): Promise<Run>;
   searchRuns(experimentIds: string[], opts?: SearchRunsOptions): Promise<RunInfo[]>;
   getRun(runId: string): Promise<RunInfo>;
+  /** Id of the active experiment called `name`, or undefined (never creates one: readers must not write). */
+  findExperiment(name: string): Promise<string | undefined>;
+  /** Every logged value of one metric of a run, in logging order (MLflow `metrics/get-history`). */
+  getMetricHistory(runId: string, key: string): Promise<Required<MetricSample>[]>;
   /** End a run by id, e.g. one left RUNNING by a process that was SIGKILLed (nothing could mark it). */
   endRun(runId: string, status: EndStatus): Promise<void>;
 }
