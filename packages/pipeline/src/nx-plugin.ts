@@ -1,7 +1,8 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { KindRegistry } from './kinds.js';
-import { loadPipeline, type Pipeline } from './pipeline.js';
+import type { Pipeline } from './pipeline.js';
+import { loadPipelineOrSweep, SWEEPS_DIR } from './sweep.js';
 
 /** Packages every stage runs through, whatever its kind (runtime, tracking, array I/O). */
 const RUNTIME_PACKAGES = ['pipeline', 'tracking', 'array-io'];
@@ -91,10 +92,11 @@ type CreateNodesFn = (
 /** The Nx plugin entry: `export const createNodes = createPipelineNodes(registry)`. */
 export function createPipelineNodes(registry: KindRegistry): [string, CreateNodesFn] {
   return [
-    'pipelines/*.{yaml,yml}',
+    // Pipelines, and sweeps (pipelines/sweeps/*.yaml), which expand into pipelines of their own.
+    'pipelines/{*,sweeps/*}.{yaml,yml}',
     async (files, _options, context) =>
       files.map((file) => {
-        const pipeline = loadPipeline(file, { root: context.workspaceRoot, registry });
+        const pipeline = loadPipelineOrSweep(file, { root: context.workspaceRoot, registry });
         const projects: CreateNodesResult['projects'] = {};
         for (const { root, ...project } of stageProjects(pipeline, registry, context.workspaceRoot)) projects[root] = project;
         return [file, { projects }];
@@ -104,10 +106,18 @@ export function createPipelineNodes(registry: KindRegistry): [string, CreateNode
 
 /** The pipeline files of a workspace (pipelines/*.yaml), by name. */
 export function listPipelineFiles(root: string): Map<string, string> {
-  const dir = join(root, 'pipelines');
+  return listYaml(root, 'pipelines');
+}
+
+/** The sweep files of a workspace (pipelines/sweeps/*.yaml), by name. */
+export function listSweepFiles(root: string): Map<string, string> {
+  return existsSync(join(root, SWEEPS_DIR)) ? listYaml(root, SWEEPS_DIR) : new Map();
+}
+
+function listYaml(root: string, dir: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const f of readdirSync(dir).sort()) {
-    if (/\.ya?ml$/.test(f)) out.set(basename(f).replace(/\.ya?ml$/, ''), join('pipelines', f));
+  for (const f of readdirSync(join(root, dir)).sort()) {
+    if (/\.ya?ml$/.test(f)) out.set(basename(f).replace(/\.ya?ml$/, ''), join(dir, f));
   }
   return out;
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { PipelineError, formatPath } from './errors.js';
 import { paramsHash } from './hash.js';
 import type { KindRegistry } from './kinds.js';
+import type { SweepMembership } from './sweep.js';
 import { errorAt, readYamlSource, type YamlSource } from './yaml-source.js';
 
 const ID = /^[a-z][a-z0-9-]*$/;
@@ -37,6 +38,8 @@ export interface ResolvedStage {
   /** Where this stage's params live, for error messages raised later (e.g. by data checks). */
   readonly paramsSource: YamlSource;
   readonly paramsPath: readonly PropertyKey[];
+  /** Set on the stages of an expanded sweep (see sweep.ts). */
+  readonly sweep?: SweepMembership;
 }
 
 export interface Pipeline {

@@ -6,7 +6,8 @@ import { createTracker, gitCommit, type Run, type Tracker } from '@relaxomap/tra
 import { PipelineError } from './errors.js';
 import { flattenParams } from './hash.js';
 import type { KindRegistry, StageContext, StageInput } from './kinds.js';
-import { loadPipeline, stageParamError } from './pipeline.js';
+import { stageParamError } from './pipeline.js';
+import { loadPipelineOrSweep, sweepRunTags, type SweepMembership } from './sweep.js';
 import { createProgress } from './progress.js';
 import { REPORTS_SUBDIR, publishReports } from './reports.js';
 
@@ -41,7 +42,7 @@ export function stageOutputDir(root: string, pipeline: string, stage: string): s
  */
 export async function runStage(opts: RunStageOptions): Promise<StageResult> {
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const pipeline = loadPipeline(opts.pipelineFile, { root: opts.root, registry: opts.registry });
+  const pipeline = loadPipelineOrSweep(opts.pipelineFile, { root: opts.root, registry: opts.registry });
   const stage = pipeline.stages.find((s) => s.id === opts.stageId);
   if (!stage) {
     throw new PipelineError(`no stage '${opts.stageId}' (stages: ${pipeline.stages.map((s) => s.id).join(', ')})`, { file: pipeline.file });
@@ -69,6 +70,7 @@ export async function runStage(opts: RunStageOptions): Promise<StageResult> {
   const experimentId = await tracker.getOrCreateExperiment(pipeline.name);
   await endOrphanedRuns(tracker, experimentId, stage.id, log);
   const commit = gitCommit(opts.root);
+  const sweepTags = stage.sweep ? await sweepRunTags(tracker, experimentId, stage.sweep) : {};
   const run = await tracker.createRun(experimentId, {
     runName: stage.id,
     tags: {
@@ -83,6 +85,7 @@ export async function runStage(opts: RunStageOptions): Promise<StageResult> {
       // Who runs it, so a later run can tell a run whose process died (SIGKILL, power loss) from a live one.
       'relaxomap.host': hostname(),
       'relaxomap.pid': String(process.pid),
+      ...sweepTags,
     },
   });
   const started = Date.now();
@@ -95,7 +98,8 @@ export async function runStage(opts: RunStageOptions): Promise<StageResult> {
   mkdirSync(workDir, { recursive: true });
   log(`▶ ${pipeline.name} › ${stage.id} (${stage.kind}) · MLflow run ${run.runId} · ${tracker.uri}`);
   try {
-    await run.logParams(flattenParams(stage.params));
+    // A sweep point's values are logged under their sweep keys too (train.loss), so runs of different stages compare on one key.
+    await run.logParams({ ...flattenParams(stage.params), ...pointParams(stage.sweep) });
     const body = async (tmpOut: string, tmpReports: string | undefined): Promise<void> => {
       const ctx: StageContext<unknown> = {
         root: opts.root,
@@ -139,6 +143,12 @@ export async function runStage(opts: RunStageOptions): Promise<StageResult> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+function pointParams(sweep: SweepMembership | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(sweep?.point?.values ?? {})) out[key] = typeof value === 'string' ? value : JSON.stringify(value);
+  return out;
 }
 
 /**

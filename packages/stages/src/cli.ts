@@ -7,7 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PipelineError, listPipelineFiles, loadPipeline, oneLine, publishReports, runStage, stageProjectName } from '@relaxomap/pipeline';
+import {
+  PipelineError, findSweepParent, listPipelineFiles, listSweepFiles, loadPipeline, loadSweep, oneLine, publishReports, runStage,
+  stageProjectName, sweepParentTags, type Sweep,
+} from '@relaxomap/pipeline';
+import { createTracker, type RunInfo } from '@relaxomap/tracking';
 import { registry } from './registry.js';
 
 const USAGE: Record<string, string> = {
@@ -17,6 +21,7 @@ Usage: relaxomap <command> [options]
 
 Commands:
   run <pipeline>                 run a pipeline through Nx (cached per stage); e.g. relaxomap run t2-simulation
+  sweep <sweep>                  run a parameter sweep (pipelines/sweeps/<sweep>.yaml), one cached target per point
   stage <pipeline.yaml> <stage>  run one stage now, without Nx (what each Nx target calls)
   validate [pipeline...]         check pipeline files and params; print stages, kinds and params hashes
   list                           list pipelines, stages and stage kinds
@@ -34,6 +39,18 @@ outputs are unchanged is restored from the Nx cache instead of running again.
 Options:
   --skip-cache     run every stage even if cached (nx --skip-nx-cache)
   --parallel N     stages run side by side when independent (default 1: training uses one core fully)
+  -h, --help       show this help`,
+  sweep: `Usage: relaxomap sweep <sweep> [--dry-run] [--parallel N] [--skip-cache]
+
+Expands pipelines/sweeps/<sweep>.yaml (a matrix over stage params) into one Nx target per point and
+stage, runs them (shared upstream stages once), logs one MLflow parent run for the sweep and a child run
+(mlflow.parentRunId) per point stage, then writes the comparison to reports/<sweep>/. Started again, it
+runs only what is missing: finished points are Nx cache hits.
+
+Options:
+  --dry-run        list the points and the stages that would run; run nothing
+  --parallel N     targets side by side (default 2)
+  --skip-cache     run every target even if cached
   -h, --help       show this help`,
   stage: `Usage: relaxomap stage <pipeline.yaml> <stage-id> [--params-hash HASH]
 
@@ -66,6 +83,81 @@ function pipelineFile(root: string, nameOrFile: string): string {
   return file;
 }
 
+function sweepFile(root: string, nameOrFile: string): string {
+  if (/\.ya?ml$/.test(nameOrFile)) return nameOrFile;
+  const file = listSweepFiles(root).get(nameOrFile);
+  if (!file) throw new PipelineError(`no sweep '${nameOrFile}' (have: ${[...listSweepFiles(root).keys()].join(', ') || 'none'}; sweeps live in pipelines/sweeps/)`);
+  return file;
+}
+
+/** `nx run-many -t run` over the given projects; returns Nx's exit status. */
+function runNx(root: string, projects: string[], parallel: string, skipCache: boolean | undefined): number {
+  const args = ['run-many', '-t', 'run', '-p', ...projects, '--outputStyle=stream', `--parallel=${parallel}`];
+  if (skipCache) args.push('--skip-nx-cache');
+  const result = spawnSync(join(root, 'node_modules', '.bin', 'nx'), args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { NX_ISOLATE_PLUGINS: 'false', NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', ...process.env },
+  });
+  return result.status ?? 1;
+}
+
+/** The latest FINISHED run of each stage id with the given params hash (what a dry run calls done). */
+function finishedByStage(runs: RunInfo[]): Map<string, RunInfo> {
+  const out = new Map<string, RunInfo>();
+  for (const r of runs) {
+    if (r.status !== 'FINISHED') continue;
+    const key = `${r.tags['relaxomap.stage']}@${r.tags['relaxomap.params_hash']}`;
+    if ((out.get(key)?.startTime ?? -1) < r.startTime) out.set(key, r);
+  }
+  return out;
+}
+
+async function dryRun(root: string, sweep: Sweep): Promise<number> {
+  const tracker = createTracker({ cwd: root });
+  const experimentId = await tracker.findExperiment(sweep.name);
+  const done = finishedByStage(experimentId ? await tracker.searchRuns([experimentId], { maxResults: 50000 }) : []);
+  const status = (id: string): string => {
+    const stage = sweep.pipeline.stages.find((s) => s.id === id)!;
+    return done.has(`${id}@${stage.paramsHash}`) ? 'done' : 'would run';
+  };
+  const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+  out(`sweep ${sweep.name} (${sweep.file}) over pipeline ${sweep.base.name}: ${sweep.points.length} points × ${sweep.perPoint.length} stages + ${sweep.shared.length} shared`);
+  out(`keys: ${sweep.keys.join(', ')}`);
+  for (const id of sweep.shared) out(`  shared  ${id.padEnd(24)} ${status(id)}`);
+  for (const point of sweep.points) {
+    const values = Object.entries(point.values).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+    const stages = sweep.perPoint.map((s) => `${s}: ${status(`${s}--${point.id}`)}`).join(', ');
+    out(`  ${point.id.padEnd(20)} ${values}  [${stages}]`);
+  }
+  const pending = sweep.pipeline.stages.filter((s) => status(s.id) !== 'done').length;
+  out(`${pending} of ${sweep.pipeline.stages.length} targets would run ("done" = a FINISHED MLflow run with the same params; Nx still re-checks code and inputs when it runs).`);
+  return 0;
+}
+
+async function runSweep(root: string, sweep: Sweep, parallel: string, skipCache: boolean | undefined): Promise<number> {
+  const tracker = createTracker({ cwd: root });
+  const experimentId = await tracker.getOrCreateExperiment(sweep.name);
+  // One parent per sweep definition: running the same sweep again reuses it (its points are cache hits).
+  let parentId = (await findSweepParent(tracker, experimentId, sweep.hash))?.runId;
+  if (!parentId) {
+    const parent = await tracker.createRun(experimentId, { runName: `sweep ${sweep.name}`, tags: sweepParentTags(sweep) });
+    await parent.logParams({ 'sweep.pipeline': sweep.base.name, 'sweep.points': sweep.points.length, 'sweep.keys': sweep.keys.join(',') });
+    await parent.logArtifact(join(root, sweep.file));
+    parentId = parent.runId;
+  }
+  const onSignal = (): void => {
+    void tracker.endRun(parentId, 'KILLED').finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.stderr.write(`sweep ${sweep.name}: ${sweep.points.length} points, parent MLflow run ${parentId} · ${tracker.uri}\n`);
+  const status = runNx(root, sweep.pipeline.stages.map((s) => stageProjectName(sweep.name, s.id)), parallel, skipCache);
+  process.off('SIGINT', onSignal);
+  await publishReports(root, sweep.name, sweep.pipeline.stages.map((s) => s.id));
+  await tracker.endRun(parentId, status === 0 ? 'FINISHED' : 'FAILED');
+  return status;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
@@ -81,6 +173,7 @@ async function main(argv: string[]): Promise<number> {
       'params-hash': { type: 'string' },
       'skip-cache': { type: 'boolean' },
       parallel: { type: 'string' },
+      'dry-run': { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -99,18 +192,16 @@ async function main(argv: string[]): Promise<number> {
       const [name] = positionals;
       if (!name) throw new PipelineError('usage: relaxomap run <pipeline>');
       const pipeline = loadPipeline(pipelineFile(root, name), { root, registry });
-      const last = pipeline.stages.map((s) => stageProjectName(pipeline.name, s.id));
-      const args = ['run-many', '-t', 'run', '-p', ...last, '--outputStyle=stream', `--parallel=${values.parallel ?? '1'}`];
-      if (values['skip-cache']) args.push('--skip-nx-cache');
-      const nx = join(root, 'node_modules', '.bin', 'nx');
-      const result = spawnSync(nx, args, {
-        cwd: root,
-        stdio: 'inherit',
-        env: { NX_ISOLATE_PLUGINS: 'false', NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', ...process.env },
-      });
+      const status = runNx(root, pipeline.stages.map((s) => stageProjectName(pipeline.name, s.id)), values.parallel ?? '1', values['skip-cache']);
       // Stages Nx restored from its cache did not run, so publish their reports here too.
       await publishReports(root, pipeline.name, pipeline.stages.map((s) => s.id));
-      return result.status ?? 1;
+      return status;
+    }
+    case 'sweep': {
+      const [name] = positionals;
+      if (!name) throw new PipelineError('usage: relaxomap sweep <sweep>');
+      const sweep = loadSweep(sweepFile(root, name), { root, registry });
+      return values['dry-run'] ? dryRun(root, sweep) : runSweep(root, sweep, values.parallel ?? '2', values['skip-cache']);
     }
     case 'validate': {
       const names = positionals.length ? positionals : [...listPipelineFiles(root).keys()];
