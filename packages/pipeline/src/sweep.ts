@@ -115,7 +115,11 @@ export function loadSweep(file: string, opts: { root: string; registry: KindRegi
   const parsed = sweepSchema.safeParse(source.value ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw errorAt(source, issue.path, issue.code === 'unrecognized_keys' ? `unknown field '${(issue as { keys: string[] }).keys[0]}'` : issue.message);
+    if (issue.code === 'unrecognized_keys') {
+      const key = (issue as { keys: string[] }).keys[0]!;
+      throw errorAt(source, [...issue.path, key], `unknown field '${key}' (a sweep has: description, pipeline, targets, set, matrix, include, exclude, compare)`);
+    }
+    throw errorAt(source, issue.path, issue.message);
   }
   const decl = parsed.data;
   const baseFile = /\.ya?ml$/.test(decl.pipeline) ? decl.pipeline : `pipelines/${decl.pipeline}.yaml`;
@@ -168,12 +172,12 @@ export function loadSweep(file: string, opts: { root: string; registry: KindRegi
 
   const kindOf = (stage: ResolvedStage) => opts.registry.get(stage.kind)!;
   /** Apply `key = value` to a stage's params and validate them; errors point at `path` in the sweep file. */
-  const withValue = (params: unknown, stage: ResolvedStage, param: string[], value: unknown, path: PropertyKey[]): unknown => {
+  const withValue = (params: unknown, stage: ResolvedStage, param: string[], value: unknown, path: PropertyKey[], keyPath = path): unknown => {
     const next = structuredClone(params) as Record<string, unknown>;
     let node = next;
     for (const part of param.slice(0, -1)) {
       if (node[part] === undefined) node[part] = {};
-      if (typeof node[part] !== 'object' || node[part] === null || Array.isArray(node[part])) throw at(path, `'${part}' of stage '${stage.id}' is not a group of parameters`);
+      if (typeof node[part] !== 'object' || node[part] === null || Array.isArray(node[part])) throw at(keyPath, `'${part}' of stage '${stage.id}' is not a group of parameters`);
       node = node[part] as Record<string, unknown>;
     }
     node[param.at(-1)!] = value;
@@ -181,11 +185,11 @@ export function loadSweep(file: string, opts: { root: string; registry: KindRegi
     if (!result.success) {
       const issue = result.error.issues[0]!;
       const where = issue.path.length ? ` (${[stage.id, ...issue.path].join('.')})` : '';
-      const detail = issue.code === 'unrecognized_keys' ? `stage '${stage.id}' (${stage.kind}) has no parameter '${param.join('.')}'` : `${issue.message}${where}`;
-      throw at(path, detail);
+      if (issue.code === 'unrecognized_keys') throw at(keyPath, `stage '${stage.id}' (${stage.kind}) has no parameter '${param.join('.')}'`);
+      throw at(path, `${issue.message}${where}`);
     }
     // Keys a non-strict group silently drops are unknown too.
-    if (!hasPath(result.data, param)) throw at(path, `stage '${stage.id}' (${stage.kind}) has no parameter '${param.join('.')}'`);
+    if (!hasPath(result.data, param)) throw at(keyPath, `stage '${stage.id}' (${stage.kind}) has no parameter '${param.join('.')}'`);
     return result.data;
   };
 
@@ -199,7 +203,7 @@ export function loadSweep(file: string, opts: { root: string; registry: KindRegi
     const { stage, param } = splitKey(key, ['matrix', key]);
     decl.matrix[key]!.forEach((v, i) => {
       if (!scalar.safeParse(v).success && (typeof v !== 'object' || v === null)) throw at(['matrix', key, i], 'a value must be a number, string, boolean, list or mapping');
-      withValue(baseParams.get(stage.id), stage, param, v, ['matrix', key, i]);
+      withValue(baseParams.get(stage.id), stage, param, v, ['matrix', key, i], ['matrix', key]);
     });
   }
 

@@ -35,3 +35,11 @@ export { formatSignificant, tableMarkdown, writeTable, type TableOptions, type T
 export { niceTicks, formatTicks } from './ticks.js';
 export { FONT_FAMILY, fontFiles } from './fonts.js';
 export { markedCurvesSpec, type MarkedCurvePanel, type MarkedCurvesOptions } from './curves.js';
+export {
+  buildReportIndex,
+  writeReportIndex,
+  type ReportFile,
+  type ReportIndexOptions,
+  type ReportIndexPage,
+} from './index-page.js';
+export { escapeHtml, markdownToHtml, parseCsv } from './page-markdown.js';
