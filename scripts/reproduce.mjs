@@ -22,9 +22,15 @@ for (const name of pipelines) {
   // Two stages side by side: each training uses one core fully (wasm is single-threaded in Node).
   await $`node packages/stages/dist/cli.js run ${name} --parallel 2`;
 }
+// Ablation (loss × residual blocks) and noise sweeps: one cached target per point, compared in reports/<sweep>/.
+const sweeps = ['ablation', 'noise'];
+for (const name of sweeps) {
+  console.log(chalk.bold(`\n=== sweep ${name} ===`));
+  await $`node packages/stages/dist/cli.js sweep ${name} --parallel 2`;
+}
 const minutes = ((Date.now() - started) / 60000).toFixed(1);
-console.log(chalk.bold(`\nDone in ${minutes} min. Figures and tables: reports/. Runs: mlflow ui --backend-store-uri ./mlruns`));
-for (const name of pipelines) {
+console.log(chalk.bold(`\nDone in ${minutes} min. Every figure, table and comparison: reports/index.html. Runs: mlflow ui --backend-store-uri ./mlruns`));
+for (const name of [...pipelines, ...sweeps]) {
   const dir = `reports/${name}`;
   if (!(await fs.pathExists(dir))) continue;
   for (const file of (await fs.readdir(dir)).filter((f) => f.endsWith('summary.md')).sort()) {

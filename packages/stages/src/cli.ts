@@ -11,6 +11,7 @@ import {
   PipelineError, findSweepParent, listPipelineFiles, listSweepFiles, loadPipeline, loadSweep, oneLine, publishReports, runStage,
   stageProjectName, sweepParentTags, type Sweep,
 } from '@relaxomap/pipeline';
+import { writeReportIndex } from '@relaxomap/reports';
 import { createTracker, type RunInfo } from '@relaxomap/tracking';
 import { registry } from './registry.js';
 
@@ -90,6 +91,12 @@ function sweepFile(root: string, nameOrFile: string): string {
   return file;
 }
 
+/** reports/index.html links every figure, table and comparison in reports/; rebuilt after every run. */
+async function refreshReportIndex(root: string): Promise<void> {
+  const dir = join(root, 'reports');
+  if (existsSync(dir)) await writeReportIndex(dir);
+}
+
 /** `nx run-many -t run` over the given projects; returns Nx's exit status. */
 function runNx(root: string, projects: string[], parallel: string, skipCache: boolean | undefined): number {
   const args = ['run-many', '-t', 'run', '-p', ...projects, '--outputStyle=stream', `--parallel=${parallel}`];
@@ -154,6 +161,7 @@ async function runSweep(root: string, sweep: Sweep, parallel: string, skipCache:
   const status = runNx(root, sweep.pipeline.stages.map((s) => stageProjectName(sweep.name, s.id)), parallel, skipCache);
   process.off('SIGINT', onSignal);
   await publishReports(root, sweep.name, sweep.pipeline.stages.map((s) => s.id));
+  await refreshReportIndex(root);
   await tracker.endRun(parentId, status === 0 ? 'FINISHED' : 'FAILED');
   return status;
 }
@@ -195,6 +203,7 @@ async function main(argv: string[]): Promise<number> {
       const status = runNx(root, pipeline.stages.map((s) => stageProjectName(pipeline.name, s.id)), values.parallel ?? '1', values['skip-cache']);
       // Stages Nx restored from its cache did not run, so publish their reports here too.
       await publishReports(root, pipeline.name, pipeline.stages.map((s) => s.id));
+      await refreshReportIndex(root);
       return status;
     }
     case 'sweep': {
