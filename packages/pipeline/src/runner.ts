@@ -86,6 +86,7 @@ export async function runStage(opts: RunStageOptions): Promise<StageResult> {
       'relaxomap.host': hostname(),
       'relaxomap.pid': String(process.pid),
       ...sweepTags,
+      ...slurmTags(process.env),
     },
   });
   const started = Date.now();
@@ -143,6 +144,15 @@ export async function runStage(opts: RunStageOptions): Promise<StageResult> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Where a stage ran under SLURM (a sweep point is one task of a job array). */
+function slurmTags(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (env.SLURM_JOB_ID) out['slurm.job_id'] = env.SLURM_JOB_ID;
+  if (env.SLURM_ARRAY_JOB_ID) out['slurm.array_job_id'] = env.SLURM_ARRAY_JOB_ID;
+  if (env.SLURM_ARRAY_TASK_ID) out['slurm.array_task_id'] = env.SLURM_ARRAY_TASK_ID;
+  return out;
 }
 
 function pointParams(sweep: SweepMembership | undefined): Record<string, string> {
