@@ -4,7 +4,7 @@
  * and — after a value is added to the matrix — runs only the new points. Bad sweeps stop before anything runs.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readFileStore, type StoredRun } from '@relaxomap/tracking';
@@ -64,6 +64,21 @@ test('sweep: shared stages once, one child run per point stage, cache hits on re
   assert.equal(train.tags['relaxomap.sweep_point'], 'p-l1-1');
   assert.equal(children.find((r) => r.runName === 'varpro')!.tags['relaxomap.sweep_role'], 'shared');
   assert.ok(Number.isFinite(children.find((r) => r.runName === 'evaluate--p-mse-0')!.metrics['rmse_t2.network.brain']?.[0]?.value));
+
+  // The comparison: one row per point, the best one marked, plots and loss curves; the report page links it.
+  const table = readFileSync(join(ws.root, 'reports/grid/compare.csv'), 'utf8').trim().split('\n');
+  assert.equal(table.length, 1 + 4, table.join('\n'));
+  assert.equal(table.filter((line) => line.endsWith(',true')).length, 1, 'one best point');
+  assert.equal(readFileSync(join(ws.root, 'reports/grid/compare.md'), 'utf8').split('\n').filter((l) => l.startsWith('|') && l.includes('★')).length, 1);
+  for (const f of ['rmse_t2.network.brain_vs_train.network.blocks.svg', 'loss_curves.png']) assert.ok(existsSync(join(ws.root, 'reports/grid', f)), f);
+  assert.match(readFileSync(join(ws.root, 'reports/index.html'), 'utf8'), /href="grid\/compare\.csv"/);
+  const filtered = ws.cli(['compare', 'grid', '--filter', "params.train.loss = 'l1'", '--out', join(ws.root, 'l1-only')]);
+  assert.equal(filtered.status, 0, filtered.stderr);
+  assert.equal(readFileSync(join(ws.root, 'l1-only/compare.csv'), 'utf8').trim().split('\n').length, 1 + 2);
+  const [ra, rb] = ['train--p-l1-0', 'train--p-mse-0'].map((n) => children.find((r) => r.runName === n)!.runId);
+  const diff = ws.cli(['compare', ra!, rb!]);
+  assert.equal(diff.status, 0, diff.stderr);
+  assert.match(diff.stdout, /train\.loss.*l1.*mse/);
 
   const second = ws.cli(['sweep', 'grid']);
   assert.equal(second.status, 0, second.stderr);

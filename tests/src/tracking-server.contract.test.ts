@@ -1,6 +1,6 @@
 /**
  * The same stages against an MLflow tracking SERVER (MLFLOW_TRACKING_URI=http://…): here the contract
- * server that follows MLflow's REST API 2.0 request/response shapes. Nothing is written to ./mlruns.
+ * server that follows MLflow's REST API 2.0 request/response shapes. The local file store ./mlruns keeps a copy (what `relaxomap sync` uploads if the server was down).
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -39,7 +39,7 @@ test('stages log runs, params, metrics and artifacts to a tracking server over R
     assert.match(varpro.tags.get('relaxomap.params_hash') ?? '', /^[0-9a-f]{16}$/);
     const uploaded = [...server.state.artifacts.keys()].filter((k) => k.includes(varpro.info.run_id));
     assert.ok(uploaded.some((k) => k.endsWith('/t2.nii.gz')), `artifacts: ${uploaded.join(', ')}`);
-    assert.ok(!existsSync(join(ws.root, 'mlruns')), 'nothing in the local file store');
+    assert.ok(existsSync(join(ws.root, 'mlruns')), 'the local file store keeps a copy of every run');
 
     // A failing stage ends its server-side run FAILED.
     ws.write('pipelines/tiny.yaml', tinyPipeline({ varproTE: '[1, 2, 3]' }));

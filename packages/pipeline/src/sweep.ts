@@ -51,6 +51,8 @@ const sweepSchema = z.strictObject({
       goal: z.enum(['min', 'max']).optional(),
       metrics: z.array(z.string()).optional(),
       plot: z.strictObject({ x: z.string(), color: z.string().optional(), log_x: z.boolean().optional() }).optional(),
+      /** Display names of metrics in the plots, e.g. { rmse_t2.varpro.brain: Varpro }. */
+      labels: z.record(z.string(), z.string()).optional(),
     })
     .optional(),
 });

@@ -5,14 +5,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   PipelineError, findSweepParent, listPipelineFiles, listSweepFiles, loadPipeline, loadSweep, oneLine, publishReports, runStage,
   stageProjectName, sweepParentTags, type Sweep,
 } from '@relaxomap/pipeline';
+import { compareSweeps, diffRuns, runDiffMarkdown, writeComparison } from '@relaxomap/experiments';
 import { writeReportIndex } from '@relaxomap/reports';
-import { createTracker, type RunInfo } from '@relaxomap/tracking';
+import { RestTracker, SyncInterruptedError, createTracker, localStorePath, syncFileStore, writeFileAtomicSync, type RunInfo, type Tracker } from '@relaxomap/tracking';
 import { registry } from './registry.js';
 
 const USAGE: Record<string, string> = {
@@ -24,6 +25,8 @@ Commands:
   run <pipeline>                 run a pipeline through Nx (cached per stage); e.g. relaxomap run t2-simulation
   sweep <sweep>                  run a parameter sweep (pipelines/sweeps/<sweep>.yaml), one cached target per point
   stage <pipeline.yaml> <stage>  run one stage now, without Nx (what each Nx target calls)
+  compare <sweep> [<sweep|run>]  compare a sweep's points (table + plots in reports/<sweep>/), or diff two sweeps or runs
+  sync --to <uri>                upload local runs (./mlruns) to a tracking server; safe to repeat
   validate [pipeline...]         check pipeline files and params; print stages, kinds and params hashes
   list                           list pipelines, stages and stage kinds
 
@@ -53,6 +56,35 @@ Options:
   --parallel N     targets side by side (default 2)
   --skip-cache     run every target even if cached
   -h, --help       show this help`,
+  compare: `Usage: relaxomap compare <sweep> [options]
+       relaxomap compare <A> <B> [options]
+
+One sweep: reads its runs (local file store, or the tracking server in MLFLOW_TRACKING_URI / --tracking-uri),
+writes reports/<sweep>/compare.csv|md (one row per point: params × metrics, mean ± sd across seeds, best
+marked), the metric-vs-parameter plot and the training-loss curves (SVG + PNG).
+Two arguments: the difference of two sweeps (experiment names or parent run ids: best rows and tables
+joined on the keys) or of two runs (run ids: params only in one, params that differ, metrics side by side).
+
+Options:
+  --filter F          MLflow search filter, e.g. "params.train.loss = 'ssim' and metrics.rmse_t2.network.brain < 10"
+  --tracking-uri U    read from this store or server instead of MLFLOW_TRACKING_URI / ./mlruns
+  --primary M         metric that picks the best point (default: the sweep's compare.primary, else rmse_t2.network.brain)
+  --goal min|max      best = lowest (default) or highest
+  --metrics a,b       metric columns (default: the sweep's compare.metrics, else every rmse_t2.* metric)
+  --x KEY --color KEY plot axes (default: the sweep's compare.plot)
+  --out DIR           output folder (default reports/<sweep>/; with two arguments the diff is printed, and written to DIR/diff.md)
+  -h, --help          show this help`,
+  sync: `Usage: relaxomap sync [--to URI] [--from DIR] [--experiment NAME ...]
+
+Uploads the runs of the local file store (default ./mlruns) to a tracking server (default MLFLOW_TRACKING_URI):
+runs logged while the server was down, or only partly mirrored. Every run, its params, full metric
+histories, tags, status and artifacts; parent/child links kept. Idempotent: a second sync uploads nothing.
+
+Options:
+  --to URI            tracking server (http(s)://…); default MLFLOW_TRACKING_URI
+  --from DIR          local file store; default RELAXOMAP_LOCAL_MLRUNS, else ./mlruns
+  --experiment NAME   only these experiments (repeatable); default all
+  -h, --help          show this help`,
   stage: `Usage: relaxomap stage <pipeline.yaml> <stage-id> [--params-hash HASH]
 
 Runs one stage immediately (no cache): logs an MLflow run, writes artifacts/<pipeline>/<stage>/ atomically.
@@ -120,6 +152,17 @@ function finishedByStage(runs: RunInfo[]): Map<string, RunInfo> {
   return out;
 }
 
+const RUN_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * The store `compare` reads: a server URI is read over REST (what the server holds, from every machine
+ * that logged to it), not through the local mirror that stages write to; anything else as createTracker.
+ */
+function readTracker(root: string, uri: string | undefined): Tracker {
+  const resolved = uri ?? process.env.MLFLOW_TRACKING_URI;
+  return resolved && /^https?:\/\//i.test(resolved) ? new RestTracker({ baseUrl: resolved, cwd: root }) : createTracker({ cwd: root, trackingUri: resolved });
+}
+
 async function dryRun(root: string, sweep: Sweep): Promise<number> {
   const tracker = createTracker({ cwd: root });
   const experimentId = await tracker.findExperiment(sweep.name);
@@ -161,6 +204,19 @@ async function runSweep(root: string, sweep: Sweep, parallel: string, skipCache:
   const status = runNx(root, sweep.pipeline.stages.map((s) => stageProjectName(sweep.name, s.id)), parallel, skipCache);
   process.off('SIGINT', onSignal);
   await publishReports(root, sweep.name, sweep.pipeline.stages.map((s) => s.id));
+  if (status === 0) {
+    const decl = sweep.compare;
+    const plot = { x: decl?.plot?.x, color: decl?.plot?.color, logX: decl?.plot?.log_x, labels: decl?.labels };
+    const result = await writeComparison(tracker, sweep.name, {
+      outDir: join(root, 'reports', sweep.name),
+      ...(decl?.primary ? { primary: decl.primary } : {}),
+      ...(decl?.goal ? { goal: decl.goal } : {}),
+      ...(decl?.metrics ? { metrics: decl.metrics } : {}),
+      keys: [...sweep.keys],
+      plot: Object.fromEntries(Object.entries(plot).filter(([, v]) => v !== undefined)),
+    });
+    process.stderr.write(`sweep ${sweep.name}: ${result.table.rows.length} points compared → reports/${sweep.name}/compare.md\n`);
+  }
   await refreshReportIndex(root);
   await tracker.endRun(parentId, status === 0 ? 'FINISHED' : 'FAILED');
   return status;
@@ -182,6 +238,17 @@ async function main(argv: string[]): Promise<number> {
       'skip-cache': { type: 'boolean' },
       parallel: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      filter: { type: 'string' },
+      'tracking-uri': { type: 'string' },
+      primary: { type: 'string' },
+      goal: { type: 'string' },
+      metrics: { type: 'string' },
+      x: { type: 'string' },
+      color: { type: 'string' },
+      out: { type: 'string' },
+      to: { type: 'string' },
+      from: { type: 'string' },
+      experiment: { type: 'string', multiple: true },
     },
   });
   if (values.help) {
@@ -211,6 +278,61 @@ async function main(argv: string[]): Promise<number> {
       if (!name) throw new PipelineError('usage: relaxomap sweep <sweep>');
       const sweep = loadSweep(sweepFile(root, name), { root, registry });
       return values['dry-run'] ? dryRun(root, sweep) : runSweep(root, sweep, values.parallel ?? '2', values['skip-cache']);
+    }
+    case 'compare': {
+      const [a, b, extra] = positionals;
+      if (!a || extra) throw new PipelineError('usage: relaxomap compare <sweep> [<sweep|run>]');
+      if (values.goal && values.goal !== 'min' && values.goal !== 'max') throw new PipelineError(`--goal: expected min or max, got '${values.goal}'`);
+      const tracker = readTracker(root, values['tracking-uri']);
+      // The sweep file (when there is one) supplies the defaults: primary metric, columns, plot axes.
+      const decl = listSweepFiles(root).has(a) ? loadSweep(sweepFile(root, a), { root, registry }).compare : undefined;
+      const table = {
+        ...(values.filter ? { filter: values.filter } : {}),
+        ...((values.primary ?? decl?.primary) ? { primary: values.primary ?? decl?.primary } : {}),
+        ...((values.goal ?? decl?.goal) ? { goal: (values.goal ?? decl?.goal) as 'min' | 'max' } : {}),
+        ...((values.metrics?.split(',') ?? decl?.metrics) ? { metrics: values.metrics?.split(',') ?? decl?.metrics } : {}),
+      };
+      if (b) {
+        const out = (text: string): void => {
+          process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+          if (values.out) writeFileAtomicSync(join(values.out, 'diff.md'), text);
+        };
+        if (RUN_ID.test(a) && RUN_ID.test(b)) {
+          const [ra, rb] = [await tracker.getRun(a), await tracker.getRun(b)];
+          if (ra.tags['relaxomap.sweep_role'] !== 'parent' || rb.tags['relaxomap.sweep_role'] !== 'parent') {
+            out(runDiffMarkdown(diffRuns(ra, rb)));
+            return 0;
+          }
+        }
+        out((await compareSweeps(tracker, a, b, table)).markdown);
+        return 0;
+      }
+      const plot = { x: values.x ?? decl?.plot?.x, color: values.color ?? decl?.plot?.color, logX: decl?.plot?.log_x, labels: decl?.labels };
+      const result = await writeComparison(tracker, a, {
+        ...table,
+        outDir: values.out ?? join(root, 'reports', a),
+        plot: Object.fromEntries(Object.entries(plot).filter(([, v]) => v !== undefined)),
+      });
+      process.stdout.write(`${result.table.rows.length} points compared (${tracker.uri}) → ${result.files.map((f) => relative(root, f)).join(', ')}\n`);
+      await refreshReportIndex(root);
+      return 0;
+    }
+    case 'sync': {
+      const to = values.to ?? process.env.MLFLOW_TRACKING_URI;
+      if (!to || !/^https?:\/\//.test(to)) throw new PipelineError('sync: give the tracking server with --to http(s)://host:port (or MLFLOW_TRACKING_URI)');
+      try {
+        const summary = await syncFileStore({
+          from: values.from ? resolve(root, values.from) : localStorePath({ cwd: root }),
+          to,
+          ...(values.experiment ? { experiments: values.experiment } : {}),
+          log: (m: string) => process.stderr.write(`${m}\n`),
+        });
+        process.stdout.write(`${JSON.stringify(summary)}\n`);
+        return summary.runsFailed > 0 ? 1 : 0;
+      } catch (err) {
+        if (err instanceof SyncInterruptedError) process.stdout.write(`${JSON.stringify(err.summary)}\n`);
+        throw err;
+      }
     }
     case 'validate': {
       const names = positionals.length ? positionals : [...listPipelineFiles(root).keys()];

@@ -146,6 +146,7 @@ export const MESSAGES = {
     tags: { repeated: { message: KV } },
   },
   GetRun: { run_id: 'string', run_uuid: 'string' },
+  DeleteRun: { run_id: 'string' },
   SearchRuns: {
     experiment_ids: { repeated: 'string' },
     filter: 'string',

@@ -343,6 +343,16 @@ export const TRACKING_ROUTES: Record<string, Route> = {
       return {};
     },
   },
+  'runs/delete': {
+    method: 'POST',
+    schema: MESSAGES.DeleteRun,
+    handle(state, msg) {
+      // SqlAlchemyStore.delete_run: no check of the current stage; the run stays readable by id.
+      requireField(msg, 'run_id');
+      getRun(state, msg.run_id as string).info.lifecycle_stage = 'deleted';
+      return {};
+    },
+  },
   'runs/get': {
     method: 'GET',
     schema: MESSAGES.GetRun,

@@ -20,12 +20,42 @@ export interface ContractServerOptions {
   auth?: { username: string; password: string } | { token: string };
 }
 
+/**
+ * Test-only failure injection, read on every request (mutate `server.faults` at any time). With
+ * `failAfter` set, that many more matching requests are answered normally, then every matching
+ * request fails until `failAfter` is set back to undefined.
+ */
+export interface ContractFaults {
+  /** Matching requests still answered; 0 = fail from now on; undefined = no failures. */
+  failAfter?: number;
+  /**
+   * 'refuse' (default): the connection is closed before the request is handled — a server that
+   * crashed or a cut network; the client sees no HTTP status. 'lose-reply': the request is applied,
+   * then the connection is closed without an answer — the client cannot know that it succeeded.
+   */
+  mode?: 'refuse' | 'lose-reply';
+  /** Only requests whose path ends with this match (e.g. '/runs/create'); default every request. */
+  pathEndsWith?: string;
+}
+
 export interface ContractServer {
   /** `http://127.0.0.1:<port>` */
   url: string;
   /** The server's memory: experiments, runs, artifacts, and every call received. */
   state: ContractState;
+  /** Failure injection for tests (see {@link ContractFaults}); starts empty. */
+  faults: ContractFaults;
   close(): Promise<void>;
+}
+
+/** Whether this request fails by injection, counting it down when it matches. */
+function injectedFault(faults: ContractFaults, pathname: string): 'refuse' | 'lose-reply' | undefined {
+  if (faults.failAfter === undefined || (faults.pathEndsWith !== undefined && !pathname.endsWith(faults.pathEndsWith))) return undefined;
+  if (faults.failAfter > 0) {
+    faults.failAfter--;
+    return undefined;
+  }
+  return faults.mode ?? 'refuse';
 }
 
 const ARTIFACTS_PREFIX = '/api/2.0/mlflow-artifacts/artifacts';
@@ -61,8 +91,9 @@ function handleArtifacts(state: ContractState, method: string, url: URL, body: B
     const seen = new Map<string, { path: string; is_dir: boolean; file_size?: number }>();
     for (const [p, data] of state.artifacts) {
       if (!p.startsWith(prefix)) continue;
+      // MLflow's _list_artifacts_mlflow_artifacts answers basenames, not paths.
       const rest = p.slice(prefix.length).split('/');
-      const child = `${prefix}${rest[0]}`;
+      const child = rest[0]!;
       seen.set(child, rest.length > 1 ? { path: child, is_dir: true } : { path: child, is_dir: false, file_size: data.length });
     }
     const files = [...seen.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
@@ -92,6 +123,7 @@ function handleArtifacts(state: ContractState, method: string, url: URL, body: B
  */
 export async function startMlflowContractServer(opts: ContractServerOptions = {}): Promise<ContractServer> {
   const state = createState();
+  const faults: ContractFaults = {};
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -101,8 +133,21 @@ export async function startMlflowContractServer(opts: ContractServerOptions = {}
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const call = { method, path: url.pathname, status: 0, body: undefined as unknown };
       state.calls.push(call);
+      const fault = injectedFault(faults, url.pathname);
+      if (fault === 'refuse') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault === 'lose-reply') {
+        // Handle the request as usual, but hang up instead of answering (call.status stays 0).
+        res.writeHead = (() => res) as typeof res.writeHead;
+        res.end = (() => {
+          req.socket.destroy();
+          return res;
+        }) as typeof res.end;
+      }
       const reply = (status: number, payload: unknown): void => {
-        call.status = status;
+        if (!fault) call.status = status;
         sendJson(res, status, payload);
       };
       try {
@@ -113,7 +158,7 @@ export async function startMlflowContractServer(opts: ContractServerOptions = {}
           return;
         }
         if (handleArtifacts(state, method, url, body, res)) {
-          call.status = res.statusCode;
+          if (!fault) call.status = res.statusCode;
           return;
         }
         const route = TRACKING_ROUTES[url.pathname.replace(/^\/api\/2\.0\/mlflow\//, '')];
@@ -165,6 +210,7 @@ export async function startMlflowContractServer(opts: ContractServerOptions = {}
   return {
     url: `http://127.0.0.1:${port}`,
     state,
+    faults,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -164,8 +164,14 @@ export function latestMetric<T extends MetricPoint>(points: readonly T[]): T {
   });
 }
 
-/** Read one run folder; `experimentId` is the parent folder's name. Throws MissingConfigError if meta.yaml is absent. */
-export function readRunDir(runDir: string, experimentId: string): StoredRun {
+/** A run folder without its params and metric histories (cheap: meta.yaml and tags only). */
+export type StoredRunHead = Omit<StoredRun, 'params' | 'metrics'>;
+
+/**
+ * Read a run folder's meta.yaml and tags only, with the checks of {@link readRunDir}; for callers that
+ * decide from status and tags whether the (possibly large) metric histories are needed at all.
+ */
+export function readRunHead(runDir: string, experimentId: string): StoredRunHead {
   const meta = readMeta(runDir);
   const file = path.join(runDir, 'meta.yaml');
   const folder = path.basename(runDir);
@@ -179,15 +185,7 @@ export function readRunDir(runDir: string, experimentId: string): StoredRun {
   const statusCode = 'status' in meta ? asInt(meta, 'status', file, false)! : 1;
   const status = runStatusFromCode(statusCode);
   if (!status) throw new Error(`${file}: status ${statusCode} is not an MLflow RunStatus (1..5)`);
-  const params = readKeyedFiles(path.join(runDir, 'params'), 'parameter');
   const tags = readKeyedFiles(path.join(runDir, 'tags'), 'tag');
-  const metrics: Record<string, MetricPoint[]> = {};
-  const metricDir = path.join(runDir, 'metrics');
-  for (const key of walkFiles(metricDir)) {
-    const problem = keyProblem('metric', key);
-    if (problem) throw new Error(`${path.join(metricDir, key)}: ${problem}`);
-    metrics[key] = parseMetricFile(fs.readFileSync(path.join(metricDir, key), 'utf8'), path.join(metricDir, key));
-  }
   const runName = typeof meta.run_name === 'string' && meta.run_name !== '' ? meta.run_name : (tags['mlflow.runName'] ?? '');
   return {
     runId: typeof meta.run_id === 'string' ? meta.run_id : runUuid,
@@ -202,10 +200,22 @@ export function readRunDir(runDir: string, experimentId: string): StoredRun {
     userId,
     lifecycleStage: typeof meta.lifecycle_stage === 'string' ? meta.lifecycle_stage : 'active',
     meta,
-    params,
     tags,
-    metrics,
   };
+}
+
+/** Read one run folder; `experimentId` is the parent folder's name. Throws MissingConfigError if meta.yaml is absent. */
+export function readRunDir(runDir: string, experimentId: string): StoredRun {
+  const head = readRunHead(runDir, experimentId);
+  const params = readKeyedFiles(path.join(runDir, 'params'), 'parameter');
+  const metrics: Record<string, MetricPoint[]> = {};
+  const metricDir = path.join(runDir, 'metrics');
+  for (const key of walkFiles(metricDir)) {
+    const problem = keyProblem('metric', key);
+    if (problem) throw new Error(`${path.join(metricDir, key)}: ${problem}`);
+    metrics[key] = parseMetricFile(fs.readFileSync(path.join(metricDir, key), 'utf8'), path.join(metricDir, key));
+  }
+  return { ...head, params, metrics };
 }
 
 /** A stored run as the tracker's RunInfo (latest metric values). */

@@ -141,7 +141,11 @@ export class FileStoreTracker implements Tracker {
     return this.commit;
   }
 
-  async createRun(experimentId: string, opts: CreateRunOptions): Promise<Run> {
+  /**
+   * @param internal.runId use this id instead of a random one (the mirrored tracker gives a local run
+   * its server run's id, so one id names the run in both stores); ignored when invalid or taken.
+   */
+  async createRun(experimentId: string, opts: CreateRunOptions, internal: { runId?: string } = {}): Promise<FileRun> {
     this.ensureStore();
     const expDir = this.experimentDir(experimentId);
     let exp: ReturnType<typeof readExperimentMeta>;
@@ -154,7 +158,8 @@ export class FileStoreTracker implements Tracker {
     if (exp.lifecycleStage !== 'active') throw new Error(`createRun: experiment '${experimentId}' is not active`);
     const user = currentUser();
     const tags = runTags(opts, user, opts.gitCommit ?? this.gitCommit());
-    const runId = randomBytes(16).toString('hex');
+    const wanted = internal.runId;
+    const runId = wanted !== undefined && isValidRunId(wanted) && !fs.existsSync(path.join(expDir, wanted)) ? wanted : randomBytes(16).toString('hex');
     const runName = opts.runName || tags['mlflow.runName'] || `run-${runId.slice(0, 8)}`;
     tags['mlflow.runName'] = runName;
     const startTime = opts.startTime ?? Date.now();
@@ -341,14 +346,14 @@ export class FileRun implements Run {
     this.endSync(status);
   }
 
-  /** Set status and end_time (now) in meta.yaml, atomically and synchronously. */
-  endSync(status: EndStatus): void {
+  /** Set status and end_time (default now, ms) in meta.yaml, atomically and synchronously. */
+  endSync(status: EndStatus, endTime: number = Date.now()): void {
     const code = RUN_STATUS_CODE[status];
     if (code === undefined || status === 'RUNNING' as string || status === 'SCHEDULED' as string) {
       throw new Error(`end: status must be FINISHED, FAILED or KILLED, got '${String(status)}'`);
     }
     this.meta.status = code;
-    this.meta.end_time = Date.now();
+    this.meta.end_time = endTime;
     this.writeMeta();
   }
 }

@@ -3,8 +3,9 @@
  *
  * Endpoints: `/api/2.0/mlflow/{experiments/get-by-name, experiments/create, runs/create,
  * runs/log-batch, runs/log-metric, runs/log-parameter, runs/set-tag, runs/update, runs/get,
- * runs/search, metrics/get-history}` and artifacts through
- * `PUT /api/2.0/mlflow-artifacts/artifacts/<exp>/<run>/artifacts/<path>` (raw bytes).
+ * runs/search, runs/delete, metrics/get-history}` and artifacts through
+ * `PUT /api/2.0/mlflow-artifacts/artifacts/<exp>/<run>/artifacts/<path>` (raw bytes; `GET
+ * …/artifacts?path=` lists a folder).
  *
  * Auth: `MLFLOW_TRACKING_TOKEN` (Bearer) or `MLFLOW_TRACKING_USERNAME`/`MLFLOW_TRACKING_PASSWORD`
  * (Basic). Every request has a timeout (`MLFLOW_HTTP_REQUEST_TIMEOUT` seconds, default 30 s here)
@@ -34,6 +35,15 @@ export class MlflowRestError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * Whether a failed call means "the server is not there right now" (no response or a timeout,
+ * HTTP 429 or 5xx after the retries) rather than "the server refused this request" (4xx: a real
+ * error in what was sent, or in the credentials).
+ */
+export function isServerUnavailable(err: unknown): err is MlflowRestError {
+  return err instanceof MlflowRestError && (err.status === 0 || err.status === 429 || err.status >= 500);
 }
 
 const oneLine = (s: string): string => s.replace(/\s+/g, ' ').trim();
@@ -189,10 +199,33 @@ export class MlflowRestClient {
     return { runs: r.runs ?? [], ...(r.next_page_token ? { next_page_token: r.next_page_token } : {}) };
   }
 
-  /** `GET metrics/get-history`. */
+  /** `GET metrics/get-history`, following `next_page_token` when the server pages. */
   async getMetricHistory(runId: string, key: string): Promise<MetricJson[]> {
-    const r = await this.request<{ metrics?: MetricJson[] }>('GET', '/api/2.0/mlflow/metrics/get-history', { query: { run_id: runId, metric_key: key } });
-    return r.metrics ?? [];
+    const out: MetricJson[] = [];
+    let pageToken: string | undefined;
+    do {
+      const query: Record<string, string> = { run_id: runId, metric_key: key, ...(pageToken ? { page_token: pageToken } : {}) };
+      const r = await this.request<{ metrics?: MetricJson[]; next_page_token?: string }>('GET', '/api/2.0/mlflow/metrics/get-history', { query });
+      out.push(...(r.metrics ?? []));
+      pageToken = r.next_page_token || undefined;
+    } while (pageToken);
+    return out;
+  }
+
+  /** `POST runs/delete`: moves the run to the server's trash (lifecycle_stage `deleted`). */
+  async deleteRun(runId: string): Promise<void> {
+    await this.request('POST', '/api/2.0/mlflow/runs/delete', { json: { run_id: runId } });
+  }
+
+  /**
+   * `GET /api/2.0/mlflow-artifacts/artifacts?path=`: the direct children of `artifactPath`; `path` is
+   * the child's basename (as MLflow answers), `file_size` in bytes for files.
+   */
+  async listArtifacts(artifactPath: string): Promise<{ path: string; is_dir: boolean; file_size?: number }[]> {
+    const r = await this.request<{ files?: { path: string; is_dir?: boolean; file_size?: number | string }[] }>('GET', '/api/2.0/mlflow-artifacts/artifacts', {
+      query: artifactPath ? { path: artifactPath } : {},
+    });
+    return (r.files ?? []).map((f) => ({ path: f.path, is_dir: f.is_dir === true, ...(f.file_size !== undefined ? { file_size: Number(f.file_size) } : {}) }));
   }
 
   /** `PUT /api/2.0/mlflow-artifacts/artifacts/<path>` with the raw bytes. */

@@ -22,6 +22,29 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 
 const toKv = (m: Map<string, string>): KeyValueJson[] => [...m].map(([key, value]) => ({ key, value }));
 
+/** Where a server run's artifacts go. */
+export type ArtifactTarget = { kind: 'server'; prefix: string } | { kind: 'local'; dir: string };
+
+/**
+ * Where a server run's artifacts go, from its `artifact_uri`: a path under the server's
+ * mlflow-artifacts proxy (`mlflow-artifacts:/…` or `http(s)://…/api/2.0/mlflow-artifacts/artifacts/…`)
+ * or a folder this machine shares with the server (`file:` or an absolute path). Throws otherwise.
+ */
+export function artifactTarget(runId: string, artifactUri: string): ArtifactTarget {
+  const uri = artifactUri;
+  if (uri.startsWith('mlflow-artifacts:')) {
+    return { kind: 'server', prefix: new URL(uri).pathname.replace(/^\/+/, '').replace(/\/+$/, '') };
+  }
+  const anchor = '/api/2.0/mlflow-artifacts/artifacts/';
+  if (/^https?:/.test(uri) && uri.includes(anchor)) {
+    return { kind: 'server', prefix: decodeURIComponent(new URL(uri).pathname.split(anchor)[1]!).replace(/\/+$/, '') };
+  }
+  // The server stores artifacts on a path this machine shares: MLflow's client writes there too.
+  if (uri.startsWith('file:')) return { kind: 'local', dir: fileURLToPath(uri) };
+  if (uri.startsWith('/')) return { kind: 'local', dir: uri };
+  throw new Error(`run ${runId}: artifact_uri '${uri}' is not supported here (use 'mlflow server --serve-artifacts' for mlflow-artifacts: URIs)`);
+}
+
 /** Tracker over an MLflow tracking server. */
 export class RestTracker implements Tracker {
   readonly uri: string;
@@ -57,7 +80,7 @@ export class RestTracker implements Tracker {
     }
   }
 
-  async createRun(experimentId: string, opts: CreateRunOptions): Promise<Run> {
+  async createRun(experimentId: string, opts: CreateRunOptions): Promise<RestRun> {
     const user = currentUser();
     const tags = prepareTags(runTags(opts, user, opts.gitCommit ?? gitCommit(this.cwd)));
     const startTime = opts.startTime ?? Date.now();
@@ -159,24 +182,8 @@ export class RestRun implements Run {
     }
   }
 
-  /** Where an artifact goes: a server path (mlflow-artifacts) or a local folder (file:). */
-  private artifactTarget(): { kind: 'server'; prefix: string } | { kind: 'local'; dir: string } {
-    const uri = this.artifactUri;
-    if (uri.startsWith('mlflow-artifacts:')) {
-      return { kind: 'server', prefix: new URL(uri).pathname.replace(/^\/+/, '').replace(/\/+$/, '') };
-    }
-    const anchor = '/api/2.0/mlflow-artifacts/artifacts/';
-    if (/^https?:/.test(uri) && uri.includes(anchor)) {
-      return { kind: 'server', prefix: decodeURIComponent(new URL(uri).pathname.split(anchor)[1]!).replace(/\/+$/, '') };
-    }
-    // The server stores artifacts on a path this machine shares: MLflow's client writes there too.
-    if (uri.startsWith('file:')) return { kind: 'local', dir: fileURLToPath(uri) };
-    if (uri.startsWith('/')) return { kind: 'local', dir: uri };
-    throw new Error(`run ${this.runId}: artifact_uri '${uri}' is not supported here (use 'mlflow server --serve-artifacts' for mlflow-artifacts: URIs)`);
-  }
-
   private async putFile(localFile: string, relDest: string): Promise<void> {
-    const target = this.artifactTarget();
+    const target = artifactTarget(this.runId, this.artifactUri);
     if (target.kind === 'server') {
       await this.client.uploadArtifact(`${target.prefix}/${relDest}`, fs.readFileSync(localFile));
     } else {

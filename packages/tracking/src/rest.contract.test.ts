@@ -8,7 +8,6 @@ import { after, before, describe, it, test } from 'node:test';
 import { type ContractServer, startMlflowContractServer } from './contract-server.js';
 import { MlflowRestClient, MlflowRestError } from './rest-client.js';
 import { RestTracker } from './rest-tracker.js';
-import { createTracker } from './tracker.js';
 
 let server: ContractServer;
 before(async () => {
@@ -27,8 +26,7 @@ async function raw(method: string, endpoint: string, body?: unknown, headers: Re
 
 describe('REST client against the MLflow contract server', () => {
   it('round-trips experiment, run, params, tags, >1000 metrics, artifacts, end and search', async () => {
-    const tracker = createTracker({ trackingUri: server.url, env: {} });
-    assert.ok(tracker instanceof RestTracker);
+    const tracker = new RestTracker({ baseUrl: server.url, env: {} });
     const expId = await tracker.getOrCreateExperiment('mrf-cnn');
     assert.equal(await tracker.getOrCreateExperiment('mrf-cnn'), expId);
     assert.equal(server.state.experiments.get(expId)?.name, 'mrf-cnn');
@@ -45,7 +43,7 @@ describe('REST client against the MLflow contract server', () => {
     assert.deepEqual(batches.map((c) => ((c.body as { metrics: unknown[] }).metrics).length), [1000, 1000, 500]);
     assert.ok(batches.every((c) => c.status === 200));
     await run.logMetric('final', 0.125, 10, 1_700_000_001_000);
-    assert.deepEqual(await (tracker as RestTracker).client.getMetricHistory(run.runId, 'final'), [{ key: 'final', value: 0.125, timestamp: 1_700_000_001_000, step: 10 }]);
+    assert.deepEqual(await tracker.client.getMetricHistory(run.runId, 'final'), [{ key: 'final', value: 0.125, timestamp: 1_700_000_001_000, step: 10 }]);
 
     const src = fs.mkdtempSync(path.join(os.tmpdir(), 'tracking-rest-'));
     try {
