@@ -40,6 +40,11 @@ export interface ResolvedStage {
   readonly paramsPath: readonly PropertyKey[];
   /** Set on the stages of an expanded sweep (see sweep.ts). */
   readonly sweep?: SweepMembership;
+  /**
+   * A sweep clone's id in the base pipeline (`train` for `train--p-ssim-3`): what params that name other
+   * stages (evaluate-mrf's `baseline: recon-single`) and metric keys refer to.
+   */
+  readonly baseId?: string;
 }
 
 export interface Pipeline {

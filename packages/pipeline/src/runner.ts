@@ -62,7 +62,9 @@ export async function runStage(opts: RunStageOptions): Promise<StageResult> {
         file: pipeline.file,
       });
     }
-    return { id: need, kind: pipeline.stages.find((s) => s.id === need)!.kind, dir, displayDir };
+    // A sweep clone's inputs keep the ids of the base pipeline, which the stage's params were written against.
+    const upstream = pipeline.stages.find((s) => s.id === need)!;
+    return { id: upstream.baseId ?? need, kind: upstream.kind, dir, displayDir };
   });
   const impl = await kind.load();
 

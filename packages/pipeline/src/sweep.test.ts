@@ -67,6 +67,7 @@ test('a 3 × 4 matrix expands to 12 points; upstream stages are shared, the swep
   assert.deepEqual(train.params, { loss: 'l1', network: { blocks: 6, width: 32 }, steps: 20, seed: 1 });
   assert.deepEqual(sweep.pipeline.stages.find((s) => s.id === 'evaluate--p-l1-6')!.needs, ['simulate', 'varpro', 'train--p-l1-6']);
   assert.equal(train.sweep?.point?.id, 'p-l1-6');
+  assert.equal(train.baseId, 'train', 'a clone remembers its id in the base pipeline (its inputs are named by it)');
   assert.equal(sweep.pipeline.stages.find((s) => s.id === 'varpro')!.sweep?.point, undefined);
   // Every point its own Nx project; all 26 distinct.
   const projects = stageProjects(sweep.pipeline, registry, root);

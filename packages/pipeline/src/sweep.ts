@@ -212,7 +212,7 @@ export function loadSweep(file: string, opts: { root: string; registry: KindRegi
   const hash = paramsHash({ base: base.name, stages: stages.map((s) => [s.id, s.paramsHash]), set: decl.set, points: points.map((p) => p.values) });
   const expanded: ResolvedStage[] = [];
   const make = (stage: ResolvedStage, id: string, params: unknown, needs: string[], point: SweepPoint | undefined): ResolvedStage => {
-      return { ...stage, id, needs, params, paramsHash: paramsHash({ kind: stage.kind, params }), sweep: { sweep: name, hash, keys, point } };
+      return { ...stage, id, baseId: stage.id, needs, params, paramsHash: paramsHash({ kind: stage.kind, params }), sweep: { sweep: name, hash, keys, point } };
   };
   for (const stage of stages.filter((s) => !perPoint.has(s.id))) expanded.push(make(stage, stage.id, baseParams.get(stage.id), [...stage.needs], undefined));
   for (const point of points) {
