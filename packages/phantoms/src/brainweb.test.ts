@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { writeNpy } from '@relaxomap/array-io';
-import { DEFAULT_AXIAL_SLICES, axialSlices, downsampleMajority, loadBrainWeb3D } from './brainweb.js';
+import { DEFAULT_AXIAL_SLICES, axialSlices, downsampleMajority, loadBrainWeb3D, padSlices } from './brainweb.js';
 import { findRepoRoot } from './repo-root.js';
 
 const repoRoot = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
@@ -80,5 +80,15 @@ describe('axialSlices', () => {
     const path = join(tmp, 'bad.npy');
     await writeNpy(path, { dtype: 'float32', shape: [1, 1, 1], data: new Float32Array(1) });
     await assert.rejects(loadBrainWeb3D(path), { message: `${path}: BrainWeb labels must be uint8 (got float32)` });
+  });
+});
+
+describe('padSlices', () => {
+  it('centres the slices in a larger matrix of background, odd remainder at the end', () => {
+    const labels = Uint8Array.from([1, 2, 3, 4, 5, 6]); // 1 slice, 2 × 3
+    const p = padSlices({ labels, shape: [1, 2, 3], voxelMm: 1 }, 5, 4);
+    assert.deepEqual(p.shape, [1, 5, 4]);
+    assert.deepEqual([...p.labels], [0, 0, 0, 0, 1, 2, 3, 0, 4, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert.throws(() => padSlices({ labels, shape: [1, 2, 3], voxelMm: 1 }, 1, 4), /pad_to: \[1, 4\] must be integers at least the slice size \[2, 3\]/);
   });
 });

@@ -100,3 +100,22 @@ export function axialSlices(volume: NdArray<'uint8'>, zList: readonly number[], 
   const down = downsampleMajority(full, [zList.length, ny, nx], downsample);
   return { labels: down.labels, shape: down.shape, voxelMm: BRAINWEB_VOXEL_MM * downsample };
 }
+
+/**
+ * Zero-pad (label 0 = background) label slices, centred, to an in-plane matrix of `height` × `width`
+ * — e.g. BrainWeb's 217 × 181 axial slices at 1 mm to the paper's T2* matrix 224 × 210. The extra
+ * row/column of an odd difference goes to the end.
+ */
+export function padSlices(slices: LabelSlices, height: number, width: number): LabelSlices {
+  const [s, h, w] = slices.shape;
+  if (!Number.isInteger(height) || !Number.isInteger(width) || height < h || width < w) {
+    throw new Error(`pad_to: [${height}, ${width}] must be integers at least the slice size [${h}, ${w}]`);
+  }
+  const top = Math.floor((height - h) / 2);
+  const left = Math.floor((width - w) / 2);
+  const labels = new Uint8Array(s * height * width);
+  for (let z = 0; z < s; z++) {
+    for (let y = 0; y < h; y++) labels.set(slices.labels.subarray((z * h + y) * w, (z * h + y + 1) * w), (z * height + y + top) * width + left);
+  }
+  return { labels, shape: [s, height, width], voxelMm: slices.voxelMm };
+}

@@ -1,7 +1,7 @@
 export { createRng } from '@relaxomap/physics';
 export type { Rng } from '@relaxomap/physics';
 export { addGaussianNoise, addRicianNoise } from './noise.js';
-export { BRAINWEB_LABELS, BRAINWEB_VOXEL_MM, DEFAULT_AXIAL_SLICES, axialSlices, downsampleMajority, loadBrainWeb3D } from './brainweb.js';
+export { BRAINWEB_LABELS, BRAINWEB_VOXEL_MM, DEFAULT_AXIAL_SLICES, axialSlices, downsampleMajority, loadBrainWeb3D, padSlices } from './brainweb.js';
 export type { LabelSlices } from './brainweb.js';
 export { CSF_PD, CSF_T2_3T_RANGE_MS, GM_3T, TISSUE, WM_3T, tissues3T } from './tissues.js';
 export type { TissueName, TissueProps } from './tissues.js';

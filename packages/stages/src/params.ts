@@ -33,6 +33,8 @@ export const simulateT2Params = z.strictObject({
       slices: z.array(z.number().int().min(0).max(179)).min(1).default([80, 90, 100]),
       /** In-plane downsampling factor (majority vote on labels): 2 → 2 mm. */
       downsample: z.number().int().min(1).max(8).default(2),
+      /** Zero-pad the slices (centred) to this in-plane matrix [height, width], e.g. the paper's T2* 224 × 210. */
+      pad_to: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
     })
     .prefault({}),
   tissues: z
