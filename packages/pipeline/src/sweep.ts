@@ -44,6 +44,8 @@ const sweepSchema = z.strictObject({
   matrix: z.record(z.string(), z.array(z.unknown())).default({}),
   include: z.array(assignment).default([]),
   exclude: z.array(assignment).default([]),
+  /** Where `relaxomap sweep` runs the points: local (default), slurm, or a mapping of SLURM settings (the keys of configs/cluster/slurm.yaml; means slurm). */
+  executor: z.union([z.enum(['local', 'slurm']), z.record(z.string(), z.unknown())]).optional(),
   /** How `relaxomap compare` reads this sweep by default (primary metric, plot axes). */
   compare: z
     .strictObject({
@@ -89,6 +91,8 @@ export interface Sweep {
   readonly perPoint: readonly string[];
   readonly hash: string;
   readonly compare: SweepCompare | undefined;
+  /** Where the points run (not part of the hash: moving a sweep to the cluster invalidates nothing). */
+  readonly executor: 'local' | 'slurm' | Record<string, unknown> | undefined;
   /** The expanded pipeline (name = the sweep's name), what Nx and the runner see; its stages carry `sweep`. */
   readonly pipeline: Pipeline;
 }
@@ -119,7 +123,7 @@ export function loadSweep(file: string, opts: { root: string; registry: KindRegi
     const issue = parsed.error.issues[0]!;
     if (issue.code === 'unrecognized_keys') {
       const key = (issue as { keys: string[] }).keys[0]!;
-      throw errorAt(source, [...issue.path, key], `unknown field '${key}' (a sweep has: description, pipeline, targets, set, matrix, include, exclude, compare)`);
+      throw errorAt(source, [...issue.path, key], `unknown field '${key}' (a sweep has: description, pipeline, targets, set, matrix, include, exclude, compare, executor)`);
     }
     throw errorAt(source, issue.path, issue.message);
   }
@@ -229,7 +233,7 @@ export function loadSweep(file: string, opts: { root: string; registry: KindRegi
   }
   const pipeline: Pipeline = { name, file: display, description: decl.description ?? base.description, stages: expanded };
   return {
-    name, file: display, description: decl.description, base, keys, points, hash, compare: decl.compare, pipeline,
+    name, file: display, description: decl.description, base, keys, points, hash, compare: decl.compare, executor: decl.executor, pipeline,
     shared: stages.filter((s) => !perPoint.has(s.id)).map((s) => s.id),
     perPoint: stages.filter((s) => perPoint.has(s.id)).map((s) => s.id),
   };

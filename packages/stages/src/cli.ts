@@ -16,6 +16,9 @@ import { writeReportIndex } from '@relaxomap/reports';
 import { RestTracker, SyncInterruptedError, createTracker, localStorePath, syncFileStore, writeFileAtomicSync, type RunInfo, type Tracker } from '@relaxomap/tracking';
 import { registry } from './registry.js';
 
+/** The SLURM executor, loaded only by the commands that use it. */
+const cluster = (): Promise<typeof import('@relaxomap/cluster')> => import('@relaxomap/cluster');
+
 const USAGE: Record<string, string> = {
   main: `relaxomap — scan-specific unsupervised parameter mapping (T2, T2*, MRF) as cached pipelines
 
@@ -25,6 +28,7 @@ Commands:
   run <pipeline>                 run a pipeline through Nx (cached per stage); e.g. relaxomap run t2-simulation
   sweep <sweep>                  run a parameter sweep (pipelines/sweeps/<sweep>.yaml), one cached target per point
   stage <pipeline.yaml> <stage>  run one stage now, without Nx (what each Nx target calls)
+  status <sweep|pipeline>        where a sweep or pipeline sent to SLURM stands (--wait, --cancel)
   compare <sweep> [<sweep|run>]  compare a sweep's points (table + plots in reports/<sweep>/), or diff two sweeps or runs
   sync --to <uri>                upload local runs (./mlruns) to a tracking server; safe to repeat
   validate [pipeline...]         check pipeline files and params; print stages, kinds and params hashes
@@ -36,6 +40,7 @@ Options:
 Environment:
   MLFLOW_TRACKING_URI            http(s)://host:port to log to an MLflow server; default: ./mlruns file store`,
   run: `Usage: relaxomap run <pipeline> [--skip-cache] [--parallel N]
+       relaxomap run <pipeline> --executor slurm [--detach] [--concurrency N] [--cluster-config FILE]
 
 Runs every stage of pipelines/<pipeline>.yaml as Nx targets: a stage whose code, params and upstream
 outputs are unchanged is restored from the Nx cache instead of running again.
@@ -43,8 +48,11 @@ outputs are unchanged is restored from the Nx cache instead of running again.
 Options:
   --skip-cache     run every stage even if cached (nx --skip-nx-cache)
   --parallel N     stages run side by side when independent (default 1: training uses one core fully)
+  --executor slurm one SLURM job per stage that is not cached, each after the jobs of the stages it needs
+                   (see relaxomap sweep --help for --detach, --concurrency, --cluster-config)
   -h, --help       show this help`,
   sweep: `Usage: relaxomap sweep <sweep> [--dry-run] [--parallel N] [--skip-cache]
+       relaxomap sweep <sweep> --executor slurm [--detach] [--concurrency N] [--cluster-config FILE]
 
 Expands pipelines/sweeps/<sweep>.yaml (a matrix over stage params) into one Nx target per point and
 stage, runs them (shared upstream stages once), logs one MLflow parent run for the sweep and a child run
@@ -55,6 +63,24 @@ Options:
   --dry-run        list the points and the stages that would run; run nothing
   --parallel N     targets side by side (default 2)
   --skip-cache     run every target even if cached
+  --executor E     local (default) or slurm (default: the sweep's executor:, else local). slurm: the shared
+                   stages as one job, the points that are not cached as ONE job array after it; live progress
+                   until the end; Ctrl-C cancels the jobs. Run again: only failed and missing points go out.
+  --detach         (slurm) return right after submitting; relaxomap status <sweep> follows it later
+  --concurrency N  (slurm) at most N array tasks at once (--array=…%N)
+  --cluster-config FILE  (slurm) settings file (default configs/cluster/slurm.yaml): partition, account,
+                   resources per stage (cpus, memory, time, gpus, partition), shared cache and store
+  -h, --help       show this help`,
+  status: `Usage: relaxomap status <sweep|pipeline> [--wait] [--cancel] [--cluster-config FILE]
+
+The newest SLURM submission of a sweep or pipeline (relaxomap sweep|run … --executor slurm): tasks queued,
+running, done, failed; failures with SLURM state, exit code and log. Once it is over, outputs are restored
+into artifacts/, reports and the comparison written and the sweep's parent MLflow run ended (once).
+Exit code: 0 all done, 1 failures, 3 still queued or running, 130 cancelled.
+
+Options:
+  --wait           follow it to the end (Ctrl-C stops following; the jobs go on)
+  --cancel         scancel its jobs
   -h, --help       show this help`,
   compare: `Usage: relaxomap compare <sweep> [options]
        relaxomap compare <A> <B> [options]
@@ -204,22 +230,52 @@ async function runSweep(root: string, sweep: Sweep, parallel: string, skipCache:
   const status = runNx(root, sweep.pipeline.stages.map((s) => stageProjectName(sweep.name, s.id)), parallel, skipCache);
   process.off('SIGINT', onSignal);
   await publishReports(root, sweep.name, sweep.pipeline.stages.map((s) => s.id));
-  if (status === 0) {
-    const decl = sweep.compare;
-    const plot = { x: decl?.plot?.x, color: decl?.plot?.color, logX: decl?.plot?.log_x, labels: decl?.labels };
-    const result = await writeComparison(tracker, sweep.name, {
-      outDir: join(root, 'reports', sweep.name),
-      ...(decl?.primary ? { primary: decl.primary } : {}),
-      ...(decl?.goal ? { goal: decl.goal } : {}),
-      ...(decl?.metrics ? { metrics: decl.metrics } : {}),
-      keys: [...sweep.keys],
-      plot: Object.fromEntries(Object.entries(plot).filter(([, v]) => v !== undefined)),
-    });
-    process.stderr.write(`sweep ${sweep.name}: ${result.table.rows.length} points compared → reports/${sweep.name}/compare.md\n`);
-  }
+  if (status === 0) await writeSweepComparison(root, sweep, tracker);
   await refreshReportIndex(root);
   await tracker.endRun(parentId, status === 0 ? 'FINISHED' : 'FAILED');
   return status;
+}
+
+/** reports/<sweep>/compare.csv|md and plots, from the sweep's runs (after a local or a SLURM run). */
+async function writeSweepComparison(root: string, sweep: Sweep, tracker: Tracker): Promise<void> {
+  const decl = sweep.compare;
+  const plot = { x: decl?.plot?.x, color: decl?.plot?.color, logX: decl?.plot?.log_x, labels: decl?.labels };
+  const result = await writeComparison(tracker, sweep.name, {
+    outDir: join(root, 'reports', sweep.name),
+    ...(decl?.primary ? { primary: decl.primary } : {}),
+    ...(decl?.goal ? { goal: decl.goal } : {}),
+    ...(decl?.metrics ? { metrics: decl.metrics } : {}),
+    keys: [...sweep.keys],
+    plot: Object.fromEntries(Object.entries(plot).filter(([, v]) => v !== undefined)),
+  });
+  process.stderr.write(`sweep ${sweep.name}: ${result.table.rows.length} points compared → reports/${sweep.name}/compare.md\n`);
+}
+
+/** `--executor` (or a sweep's `executor:`): local or slurm. */
+function executorOf(option: string | undefined, declared: unknown): 'local' | 'slurm' {
+  const chosen = option ?? (declared === undefined ? 'local' : typeof declared === 'string' ? declared : 'slurm');
+  if (chosen !== 'local' && chosen !== 'slurm') throw new PipelineError(`--executor: expected local or slurm, got '${chosen}'`);
+  return chosen;
+}
+
+/** Cluster settings: configs/cluster/slurm.yaml (or --cluster-config), the sweep's executor: mapping, --concurrency. */
+async function clusterSettings(root: string, values: { concurrency?: string; 'cluster-config'?: string }, sweep?: Sweep) {
+  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) throw new PipelineError(`--concurrency: expected a positive integer, got '${values.concurrency}'`);
+  const executor = sweep?.executor;
+  return (await cluster()).loadClusterSettings(root, {
+    ...(values['cluster-config'] ? { file: values['cluster-config'] } : {}),
+    ...(typeof executor === 'object' && executor !== null ? { executor, executorFile: sweep!.file } : {}),
+    ...(concurrency ? { overrides: { concurrency } } : {}),
+  });
+}
+
+/** After a SLURM sweep: the same comparison a local run writes, read from the store the tasks logged to. */
+function afterSlurmSweep(root: string, sweep: Sweep, env: Record<string, string>) {
+  return async (summary: { ok: boolean }): Promise<void> => {
+    if (summary.ok) await writeSweepComparison(root, sweep, createTracker({ cwd: root, env: { ...process.env, ...env } }));
+    await refreshReportIndex(root);
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -238,6 +294,12 @@ async function main(argv: string[]): Promise<number> {
       'skip-cache': { type: 'boolean' },
       parallel: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      executor: { type: 'string' },
+      detach: { type: 'boolean' },
+      concurrency: { type: 'string' },
+      'cluster-config': { type: 'string' },
+      wait: { type: 'boolean' },
+      cancel: { type: 'boolean' },
       filter: { type: 'string' },
       'tracking-uri': { type: 'string' },
       primary: { type: 'string' },
@@ -267,6 +329,10 @@ async function main(argv: string[]): Promise<number> {
       const [name] = positionals;
       if (!name) throw new PipelineError('usage: relaxomap run <pipeline>');
       const pipeline = loadPipeline(pipelineFile(root, name), { root, registry });
+      if (executorOf(values.executor, undefined) === 'slurm') {
+        const settings = await clusterSettings(root, values);
+        return (await cluster()).runPipelineOnSlurm({ root, pipeline, settings, detach: values.detach, onFinished: () => refreshReportIndex(root) });
+      }
       const status = runNx(root, pipeline.stages.map((s) => stageProjectName(pipeline.name, s.id)), values.parallel ?? '1', values['skip-cache']);
       // Stages Nx restored from its cache did not run, so publish their reports here too.
       await publishReports(root, pipeline.name, pipeline.stages.map((s) => s.id));
@@ -277,7 +343,23 @@ async function main(argv: string[]): Promise<number> {
       const [name] = positionals;
       if (!name) throw new PipelineError('usage: relaxomap sweep <sweep>');
       const sweep = loadSweep(sweepFile(root, name), { root, registry });
+      if (!values['dry-run'] && executorOf(values.executor, sweep.executor) === 'slurm') {
+        const settings = await clusterSettings(root, values, sweep);
+        const { runSweepOnSlurm, trackingEnv } = await cluster();
+        return runSweepOnSlurm({ root, sweep, settings, detach: values.detach, onFinished: afterSlurmSweep(root, sweep, trackingEnv(root, settings)) });
+      }
       return values['dry-run'] ? dryRun(root, sweep) : runSweep(root, sweep, values.parallel ?? '2', values['skip-cache']);
+    }
+    case 'status': {
+      const [name] = positionals;
+      if (!name) throw new PipelineError('usage: relaxomap status <sweep|pipeline>');
+      const sweep = listSweepFiles(root).has(name) ? loadSweep(sweepFile(root, name), { root, registry }) : undefined;
+      const settings = await clusterSettings(root, values, sweep);
+      const { slurmStatus, trackingEnv } = await cluster();
+      return slurmStatus({
+        root, settings, name, wait: values.wait, cancel: values.cancel,
+        onFinished: sweep ? afterSlurmSweep(root, sweep, trackingEnv(root, settings)) : () => refreshReportIndex(root),
+      });
     }
     case 'compare': {
       const [a, b, extra] = positionals;
