@@ -20,7 +20,9 @@ const inCi = process.env['CI'] === 'true';
 const skip = !installed && !inCi ? 'no SLURM (apt-get install slurm-wlm munge); CI=true makes this a failure' : false;
 
 const SCRIPT = join(REPO, 'scripts/slurm-cluster.sh');
-const ENTRY = join(REPO, 'packages/cluster/dist/cli-entry.js');
+const ENTRY = join(REPO, 'packages/stages/dist/cli.js');
+/** `relaxomap sweep|run … --executor slurm`, or `relaxomap status …`. */
+const onSlurm = (args: string[]): string[] => (args[0] === 'sweep' || args[0] === 'run' ? [...args, '--executor', 'slurm'] : args);
 let clusterDir = '';
 let slurmEnv: Record<string, string> = {};
 
@@ -37,9 +39,9 @@ after(() => {
   if (clusterDir) spawnSync('bash', [SCRIPT, 'stop', clusterDir], { encoding: 'utf8', timeout: 60_000 });
 });
 
-/** The SLURM executor's entry (what `relaxomap sweep|run … --executor slurm` and `relaxomap status` call). */
+/** The relaxomap CLI with the SLURM executor. */
 function slurm(ws: Workspace, args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [ENTRY, ...args], { cwd: ws.root, encoding: 'utf8', env: { ...process.env, ...slurmEnv, CI: 'true', NO_COLOR: '1' }, timeout: 300_000 });
+  const r = spawnSync(process.execPath, [ENTRY, ...onSlurm(args)], { cwd: ws.root, encoding: 'utf8', env: { ...process.env, ...slurmEnv, CI: 'true', NO_COLOR: '1' }, timeout: 300_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -159,7 +161,7 @@ test('a sweep on SLURM: one array, same comparison as a local run, nothing resub
 
   // 5. Ctrl-C while waiting cancels the array: the job is CANCELLED, the stage run and the parent KILLED.
   ws.write('pipelines/sweeps/grid.yaml', grid('include:\n  - { train.loss: l1, train.network.blocks: 1, train.steps: 1000000 }\n'));
-  const child = spawn(process.execPath, [ENTRY, 'sweep', 'grid'], { cwd: ws.root, env: { ...process.env, ...slurmEnv, CI: 'true', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [ENTRY, ...onSlurm(['sweep', 'grid'])], { cwd: ws.root, env: { ...process.env, ...slurmEnv, CI: 'true', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const deadline = Date.now() + 120_000;
