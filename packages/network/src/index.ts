@@ -22,3 +22,14 @@ export { blindSpotFill, discrepancyRule, discrepancyTarget, echoResidual, heldOu
 export type { Check, CheckMaps, Choice, StoppingRule } from './stopping.js';
 export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './checkpoint.js';
 export type { CheckpointData, NamedArray } from './checkpoint.js';
+export { residualNetShapes, t2NetShapes } from './model.js';
+export { patchesOfStep, cropPatches, patchExtent, validatePatch, PATCH_SAMPLER } from './patches.js';
+export type { PatchOptions, Patch, StackDims } from './patches.js';
+export { getWeights, setWeights, checkWeights, weightsHash } from './weights.js';
+export type { NetWeights } from './weights.js';
+export { saveTfjsWeights, loadTfjsWeights, TFJS_WEIGHTS_FORMAT, TFJS_MODEL_JSON, TFJS_WEIGHTS_BIN } from './tfjs-weights.js';
+export type { LoadedTfjsWeights } from './tfjs-weights.js';
+export { predictT2, predictSlice, predictSliceTiled, sliceInput, tileStarts, t2NetWithWeights } from './predict.js';
+export type { PredictT2Options, PredictT2Result, T2NetSpec, TileOptions } from './predict.js';
+export { predictT2Parallel } from './parallel.js';
+export type { PredictT2ParallelOptions } from './parallel.js';

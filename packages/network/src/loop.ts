@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Adam } from './adam.js';
 import { loadCheckpoint, saveCheckpoint, type NamedArray } from './checkpoint.js';
 import { WeightAverage } from './ema.js';
+import { getWeights } from './weights.js';
 import type { BackendPreference } from './backend.js';
 import type { Check } from './stopping.js';
 
@@ -158,10 +159,11 @@ export interface TrainingLoopSpec<M> {
   /** Hash of the training data. */
   dataHash: string;
   /**
-   * Called inside tf.tidy once per step with the step's slice indices (cyclic order); returns the
-   * scalar loss as a function of the variables (what tf.variableGrads differentiates).
+   * Called inside tf.tidy once per step with the step's slice indices (cyclic order) and the
+   * 0-based step (e.g. to draw the step's patches); returns the scalar loss as a function of the
+   * variables (what tf.variableGrads differentiates).
    */
-  lossOf: (slices: number[]) => () => tf.Scalar;
+  lossOf: (slices: number[], step: number) => () => tf.Scalar;
   /**
    * Maps of all slices, from the full input or (blind = true) from the blind-spot input; called
    * with the averaged weights in place when `emaDecay` is set. Must leave no tensors behind.
@@ -169,6 +171,11 @@ export interface TrainingLoopSpec<M> {
   predict: (blind: boolean) => Promise<M>;
   /** Whether checks also carry `blindMaps` (training holds samples out). */
   blind: boolean;
+  /**
+   * The maps returned after the last step, instead of `predict(false)` (e.g. predicted on worker
+   * threads, or skipped); called with the averaged weights in place, like `predict`.
+   */
+  finalPredict?: () => Promise<M>;
 }
 
 export interface TrainingLoopResult<M> {
@@ -181,6 +188,8 @@ export interface TrainingLoopResult<M> {
   stopped: boolean;
   /** Mean wall time per step in this call, ms (first step excluded when there are more). */
   stepMs: number;
+  /** The weights the maps were predicted with (the average when `emaDecay` is set), by variable name. */
+  weights: Map<string, NamedArray>;
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -260,7 +269,7 @@ export async function runTrainingLoop<M>(o: TrainingLoopSpec<M>): Promise<Traini
       }
       const t0 = performance.now();
       const lossTensor = tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(o.lossOf(slicesOfStep(step, o.slicesPerStep, o.slices)), vars);
+        const { value, grads } = tf.variableGrads(o.lossOf(slicesOfStep(step, o.slicesPerStep, o.slices), step), vars);
         adam.apply(grads, lrFactor(step, o.steps, o.lrSchedule));
         ema?.update();
         return value;
@@ -286,8 +295,11 @@ export async function runTrainingLoop<M>(o: TrainingLoopSpec<M>): Promise<Traini
 
     const n = stepsThisCall();
     const stepMs = n === 0 ? 0 : n === 1 ? trainMs : (trainMs - firstStepMs) / (n - 1);
-    const maps = await withWeights(() => o.predict(false));
-    return { maps, lossHistory, resumedFrom, stepsDone: step, aborted, stopped, stepMs };
+    const { maps, weights } = await withWeights(async () => ({
+      maps: await (o.finalPredict ?? (() => o.predict(false)))(),
+      weights: await getWeights(o.variables),
+    }));
+    return { maps, lossHistory, resumedFrom, stepsDone: step, aborted, stopped, stepMs, weights };
   } finally {
     adam.dispose();
     ema?.dispose();

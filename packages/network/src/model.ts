@@ -150,6 +150,32 @@ export function createResidualNet(config: ResidualNetConfig): ResidualNet {
   };
 }
 
+/**
+ * Variable names and shapes of {@link createResidualNet} (the same order), without creating
+ * anything: lets weights be checked against an architecture in any thread.
+ */
+export function residualNetShapes(c: { inChannels: number; outChannels: number; width: number; blocks: number }): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  out.set('head/conv', [3, 3, c.inChannels, c.width]);
+  out.set('head/in/gamma', [c.width]);
+  out.set('head/in/beta', [c.width]);
+  for (let i = 0; i < c.blocks; i++) {
+    for (const k of [1, 2]) {
+      out.set(`block${i}/conv${k}`, [3, 3, c.width, c.width]);
+      out.set(`block${i}/in${k}/gamma`, [c.width]);
+      out.set(`block${i}/in${k}/beta`, [c.width]);
+    }
+  }
+  out.set('tail/conv', [3, 3, c.width, c.outChannels]);
+  out.set('tail/bias', [c.outChannels]);
+  return out;
+}
+
+/** Variable names and shapes of {@link createT2Net} for `echoes` input echoes. */
+export function t2NetShapes(c: { echoes: number; width: number; blocks: number }): Map<string, number[]> {
+  return residualNetShapes({ inChannels: c.echoes, outChannels: 2, width: c.width, blocks: c.blocks });
+}
+
 function checkConfig(c: T2NetConfig): Required<T2NetConfig> {
   posInt(c.echoes, 'echoes', 1);
   posInt(c.width, 'width', 1);

@@ -11,6 +11,9 @@ import { DEFAULT_SLICES_PER_STEP, loopConfig, runTrainingLoop, sha256Of, validat
 import { createResidualNet, type ResidualNet } from './model.js';
 import { blindSpotFill } from './stopping.js';
 import { subspaceLoss, type SubspaceTarget } from './subspace-loss.js';
+import type { NamedArray } from './checkpoint.js';
+import { PATCH_SAMPLER, patchExtent, patchesOfStep, validatePatch, type PatchOptions } from './patches.js';
+import { setWeights, weightsHash, type NetWeights } from './weights.js';
 
 /** Layout of an MRF series (frame, slice, y, x) and of its subspace (rank coefficients). */
 export interface SubspaceShape {
@@ -46,12 +49,22 @@ export interface TrainSubspaceOptions extends TrainingOptions<CoefficientMaps> {
   dataLoss?: (c: Float32Array, slice: number) => { value: number; grad: Float32Array };
   /** Voxels held out, (slice, y, x), 1 = held out: excluded from the loss and blind-spot filled in the input (all channels). */
   heldOut?: Uint8Array;
+  /**
+   * Train on `perStep` random size×size patches per step from all slices ({@link patchesOfStep}),
+   * targets and held-out voxels cropped identically; not with `dataLoss` (a k-space loss needs
+   * whole slices). Coefficients are still predicted on whole slices.
+   */
+  patch?: PatchOptions;
+  /** Start from these weights (fine-tuning); names and shapes must match the network exactly. */
+  initialWeights?: NetWeights;
 }
 
 /** Result of {@link trainSubspaceNet}; `lossHistory` in normalised units. */
 export interface TrainSubspaceResult extends TrainingRunInfo {
   /** c, (rank, slice, y, x) complex interleaved, in the units of the series. */
   coefficients: Float32Array;
+  /** The trained weights by variable name (the weight average when `emaDecay` is set). */
+  weights: Map<string, NamedArray>;
 }
 
 /** Initial scale of the output conv: training starts near c = 0. */
@@ -96,6 +109,10 @@ function validate(o: TrainSubspaceOptions): void {
   if (o.dataLoss !== undefined && (o.slicesPerStep ?? DEFAULT_SLICES_PER_STEP) !== 1) throw new Error('slicesPerStep: dataLoss needs 1 slice per step');
   if (o.heldOut !== undefined && o.heldOut.length !== S * H * W) {
     throw new Error(`heldOut: length ${o.heldOut.length} is not slices·height·width = ${S * H * W}`);
+  }
+  if (o.patch !== undefined) {
+    validatePatch(o.patch);
+    if (o.dataLoss !== undefined) throw new Error('patch: not with dataLoss (a k-space data term needs whole slices)');
   }
 }
 
@@ -241,6 +258,8 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
     net: { blocks: opts.net.blocks, width: opts.net.width },
     loss: opts.dataLoss === undefined ? opts.loss : 'external',
     ...loopConfig(opts, slicesPerStep),
+    ...(opts.patch !== undefined ? { patch: { size: opts.patch.size, perStep: opts.patch.perStep, sampler: PATCH_SAMPLER } } : {}),
+    ...(opts.initialWeights !== undefined ? { initialWeights: weightsHash(opts.initialWeights).slice(0, 16) } : {}),
   };
 
   // Targets (slice, voxel, frame), re and im, divided by the scale: the layout of c·Φ's rows.
@@ -273,6 +292,26 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
     outputInitScale: SUBSPACE_OUTPUT_INIT_SCALE, name: 'subspacenet',
   });
   try {
+    if (opts.initialWeights !== undefined) setWeights(net.variables, opts.initialWeights, 'initialWeights');
+    const patchLoss = (step: number): (() => tf.Scalar) => {
+      const p = opts.patch as PatchOptions;
+      const { ph, pw } = patchExtent(p.size, H, W);
+      const corners = patchesOfStep(step, opts.seed, p, opts.shape);
+      const input = tf.concat(corners.map((c) => tf.slice(xTrain, [c.slice, c.y0, c.x0, 0], [1, ph, pw, C])), 0) as tf.Tensor4D;
+      // Per-slice (H·W, cols) tensors → the patch's (ph·pw, cols) rows, patches stacked.
+      const crop = (parts: tf.Tensor2D[], cols: number): tf.Tensor2D =>
+        tf.concat(corners.map((c) => tf.reshape(tf.slice(tf.reshape(parts[c.slice]!, [H, W, cols]), [c.y0, c.x0, 0], [ph, pw, cols]), [ph * pw, cols])), 0) as tf.Tensor2D;
+      let keptVoxels = 0;
+      for (const c of corners) {
+        for (let y = c.y0; y < c.y0 + ph; y++) {
+          for (let x = c.x0; x < c.x0 + pw; x++) keptVoxels += opts.heldOut !== undefined && opts.heldOut[(c.slice * H + y) * W + x] ? 0 : 1;
+        }
+      }
+      const target: SubspaceTarget = {
+        phi, phiT, re: crop(tRe, F), im: crop(tIm, F), weight: keep && crop(keep, 1), count: 2 * F * Math.max(1, keptVoxels),
+      };
+      return () => subspaceLoss(tf.reshape(net.apply(input), [corners.length * ph * pw, C]), opts.loss, target);
+    };
     const r = await runTrainingLoop<CoefficientMaps>({
       variables: net.variables,
       learningRate: opts.learningRate,
@@ -287,7 +326,8 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
       checks: opts.checks,
       config,
       dataHash: sha256Of(opts.series),
-      lossOf: (slices) => {
+      lossOf: (slices, step) => {
+        if (opts.patch !== undefined) return patchLoss(step);
         const B = slices.length;
         const input = B === S ? xTrain : (tf.gather(xTrain, tf.tensor1d(slices, 'int32')) as tf.Tensor4D);
         const join = (parts: tf.Tensor2D[]): tf.Tensor2D => (B === 1 ? parts[slices[0]!]! : tf.concat(slices.map((s) => parts[s]!), 0));
@@ -314,6 +354,7 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
       stopped: r.stopped,
       backend: info.name,
       stepMs: r.stepMs,
+      weights: r.weights,
     };
   } finally {
     if (xTrain !== x) xTrain.dispose();

@@ -10,16 +10,17 @@ import type { StageContext } from '@relaxomap/pipeline';
 import type { StoppingParams } from '../params.js';
 import type { StoppingPlan, StoppingRecord } from './stopping.js';
 
-/** The params train-t2 and train-mrf share (same names, same meaning). */
+/** The params train-t2, train-mrf and pretrain-t2 share (same names, same meaning). */
 export interface TrainingStageParams {
   learning_rate: number;
-  lr_schedule: 'constant' | 'cosine';
+  lr_schedule?: 'constant' | 'cosine';
   ema_decay: number;
   steps: number;
   seed: number;
   checkpoint_every: number;
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
-  stopping: StoppingParams;
+  /** Absent for a run of fixed length (pre-training). */
+  stopping?: StoppingParams;
 }
 
 type Metric = { key: string; value: number; step: number };
@@ -67,17 +68,18 @@ export function trainingRun<M>(ctx: StageContext<unknown>, p: TrainingStageParam
   return {
     /** Sink for the stopping plan's per-check metrics. */
     log: (items: Metric[]): void => metrics.push(...items),
-    options(plan: StoppingPlan<M>): TrainingOptions<M> {
+    /** Loop options; without a plan (pre-training) there are no checks and training runs all its steps. */
+    options(plan?: StoppingPlan<M>): TrainingOptions<M> {
       return {
         learningRate: p.learning_rate,
-        lrSchedule: p.lr_schedule,
+        lrSchedule: p.lr_schedule ?? 'constant',
         ...(p.ema_decay > 0 ? { emaDecay: p.ema_decay } : {}),
         steps: p.steps,
         seed: p.seed,
         backend: p.backend,
         checkpoint: { dir: checkpointDir, every: p.checkpoint_every },
         signal: ctx.signal,
-        checks: { every: p.stopping.check_every, fn: plan.onCheck },
+        ...(plan && p.stopping ? { checks: { every: p.stopping.check_every, fn: plan.onCheck } } : {}),
         onStep: ({ step, steps, loss }) => {
           metrics.push({ key: 'loss', value: loss, step });
           progress.update(step, `loss ${loss.toExponential(3)}`);
@@ -86,14 +88,18 @@ export function trainingRun<M>(ctx: StageContext<unknown>, p: TrainingStageParam
       };
     },
     /** After the trainer returned: metrics flushed, progress closed, MLflow record, checkpoints removed. */
-    async finish(result: TrainingRunInfo, record: StoppingRecord): Promise<void> {
+    async finish(result: TrainingRunInfo, record?: StoppingRecord): Promise<void> {
       await metrics.flush();
       progress.finish(`loss ${result.lossHistory.at(-1)?.toExponential(3) ?? '—'}`);
       if (result.resumedFrom > 0) ctx.log(`resumed from checkpoint at step ${result.resumedFrom}`);
-      await logStoppingRecord(ctx, record);
+      if (record) await logStoppingRecord(ctx, record);
+      // Peak resident memory of the stage's process so far (maxRSS is in KiB): what a volume costs.
+      const peakMiB = process.resourceUsage().maxRSS / 1024;
+      ctx.log(`peak memory ${peakMiB.toFixed(0)} MiB`);
       await ctx.run.logMetrics([
         { key: 'step_ms', value: result.stepMs },
         { key: 'final_loss', value: result.lossHistory.at(-1) ?? NaN },
+        { key: 'peak_rss_mib', value: peakMiB },
       ]);
       rmSync(checkpointDir, { recursive: true, force: true });
     },

@@ -8,12 +8,30 @@
  */
 import { join } from 'node:path';
 import { writeJsonAtomic } from '@relaxomap/array-io';
-import { echoResidual, trainT2Net, type CheckMaps } from '@relaxomap/network';
-import type { StageContext } from '@relaxomap/pipeline';
+import { echoResidual, loadTfjsWeights, trainT2Net, type CheckMaps, type NetWeights } from '@relaxomap/network';
+import { PipelineError, type StageContext } from '@relaxomap/pipeline';
 import type { TrainT2Params } from '../params.js';
 import { ECHO_SOURCES, echoTimesFor, readEchoSeries, requireInput, writeMapSet } from '../common/series.js';
 import { planStopping, readTruth, t2Oracle } from '../common/stopping.js';
 import { startBackend, trainingRun } from '../common/training.js';
+import { pretrainedMismatches, type PretrainedManifest } from '../common/pretrained.js';
+
+/** Weights of the pretrain-t2 stage in needs, after checking its manifest against this scan. */
+async function pretrainedWeights(ctx: StageContext<TrainT2Params>, TE: number[]): Promise<NetWeights> {
+  const p = ctx.params;
+  const input = requireInput(ctx, ['pretrain-t2'], 'pre-trained model (init.from: pretrained)');
+  const dir = join(input.dir, 'model');
+  const { weights, manifest } = await loadTfjsWeights<PretrainedManifest>(dir);
+  if (!manifest) throw new PipelineError('has no relaxomap manifest (not written by pretrain-t2)', { file: join(input.displayDir, 'model', 'model.json') });
+  const problems = pretrainedMismatches(manifest, { TE_ms: TE, network: p.network, t2_range_ms: p.t2_range_ms });
+  if (problems.length && !p.init.force) {
+    throw ctx.paramError('init.from', `the pre-trained model ${join(input.displayDir, 'model')} does not match this scan: ${problems.join('; ')} (init.force: true uses it anyway)`);
+  }
+  if (problems.length) ctx.log(`warning: using the pre-trained model despite: ${problems.join('; ')} (init.force)`);
+  await ctx.run.setTags({ 'relaxomap.init': 'pretrained', 'relaxomap.init.model': input.displayDir, ...(problems.length ? { 'relaxomap.init.forced': problems.join('; ') } : {}) });
+  ctx.log(`starting from the pre-trained model ${join(input.displayDir, 'model')}`);
+  return weights;
+}
 
 export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
   const p = ctx.params;
@@ -21,6 +39,7 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
   const series = await readEchoSeries(input);
   const TE = echoTimesFor(ctx, series, input.displayDir);
   await startBackend(ctx, p.backend);
+  const initialWeights = p.init.from === 'pretrained' ? await pretrainedWeights(ctx, TE) : undefined;
 
   const run = trainingRun<CheckMaps>(ctx, p);
   const truth = await readTruth(input);
@@ -46,15 +65,20 @@ export async function run(ctx: StageContext<TrainT2Params>): Promise<void> {
     loss: p.loss,
     slicesPerStep: p.slices_per_step,
     ...(stopping.heldOut ? { heldOut: stopping.heldOut } : {}),
+    ...(p.patch ? { patch: { size: p.patch.size, perStep: p.patch.per_step } } : {}),
+    ...(initialWeights ? { initialWeights } : {}),
+    inferenceThreads: p.inference_threads,
+    ...(p.inference_tile ? { inferenceTile: { size: p.inference_tile.size, overlap: p.inference_tile.overlap } } : {}),
   });
 
+  if (p.inference_threads > 1) ctx.log(`maps inferred on ${p.inference_threads} worker threads (each with its own ${result.backend} backend)`);
   const { maps, record } = stopping.finish({ m0: result.m0, t2: result.t2 }, result);
   await writeMapSet(ctx.outDir, {
     m0: maps.m0, t2: maps.t2, shape: series.shape, voxelMm: series.voxelMm, method: 'Network',
     ...(series.affine ? { affine: series.affine } : {}),
     info: {
       backend: result.backend, steps: p.steps, steps_done: result.stepsDone, ema_decay: p.ema_decay, loss: p.loss,
-      blocks: p.network.blocks, width: p.network.width, step_ms: result.stepMs,
+      blocks: p.network.blocks, width: p.network.width, step_ms: result.stepMs, init: p.init.from, patch: p.patch ?? null,
       stopping: { rule: record.rule_used, step: record.output.step, elapsed_s: record.output.elapsed_s, reason: record.output.reason },
     },
   });
