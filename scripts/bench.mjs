@@ -6,7 +6,7 @@
 // in this same run.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { chalk } from 'zx';
+import { $, chalk } from 'zx';
 import { benchmarkVarpro } from '@relaxomap/fitting';
 import { initBackend, trainT2Net } from '@relaxomap/network';
 import { benchmarkDictionary, DEFAULT_FISP_TIMING, parseScheduleColumn, truncateSchedule } from '@relaxomap/physics';
@@ -76,6 +76,32 @@ for (const perFrame of [1, 6]) {
     seconds: (b.unplannedGridding.msPerFrame / 1000).toFixed(4), ratio: `${(b.unplannedGridding.framesPerSecond / b.directNudft.framesPerSecond).toFixed(1)}× vs NUDFT` });
   rows.push({ bench: base, setting: `planned NUFFT (W ${b.width}, α ${b.oversampling})`, value: `${b.planned.framesPerSecond.toFixed(1)} frames/s`,
     seconds: (b.planned.msPerFrame / 1000).toFixed(4), ratio: `${(b.planned.framesPerSecond / b.directNudft.framesPerSecond).toFixed(0)}× vs NUDFT, ${(b.planned.framesPerSecond / b.unplannedGridding.framesPerSecond).toFixed(1)}× vs unplanned` });
+}
+
+// Training speed (issue 6): patch steps and inference (1 vs 2 worker threads) at the paper's T2* matrix,
+// measured here beside the whole-slice baseline; then time to quality from pipelines/training-speed.yaml
+// (run through Nx: a cache hit once it has run; its two trainings are timed in the same run).
+console.log(chalk.bold('Patch training and parallel inference, 224×210 slices × 10 echoes (width 32, 4 blocks, wasm)'));
+const speedLines = async (args) => (await $`node packages/network/dist/bench-speed.js ${args}`.quiet()).stdout.trim().split('\n').map((l) => JSON.parse(l));
+for (const m of await speedLines(['step', quick ? '2' : '6'])) {
+  rows.push({ bench: 'train step 224×210×10', setting: m.label, value: `${m.stepMs} ms/step`, seconds: (m.stepMs / 1000).toFixed(3), ratio: '' });
+}
+const infer = await speedLines(['infer', quick ? '2' : '6']);
+const single = infer.find((m) => m.threads === 1)?.msPerSlice;
+for (const m of infer) {
+  rows.push({ bench: 'inference 224×210×10 per slice', setting: `${m.threads} thread(s), ${m.where}${m.tiles ? `, tiles ${m.tiles}` : ''}`, value: `${m.msPerSlice} ms/slice`,
+    seconds: (m.msPerSlice / 1000).toFixed(3), ratio: single ? `${(single / m.msPerSlice).toFixed(2)}× vs 1 thread, whole slices` : '' });
+}
+if (!quick) {
+  console.log(chalk.bold('Time to quality: fine-tuned from a pre-trained model vs from scratch (pipelines/training-speed.yaml)'));
+  await $`node packages/stages/dist/cli.js run training-speed --parallel 2`.quiet();
+  const speed = JSON.parse(readFileSync('artifacts/training-speed/speed/speed.json', 'utf8'));
+  rows.push({ bench: 'T2 simulation, time to the from-scratch RMSE', setting: 'from scratch (stopping rule)', value: `${speed.scratch.rmse_ms.toFixed(2)} ms at step ${speed.scratch.step}`,
+    seconds: speed.scratch.elapsed_s.toFixed(1), ratio: '1.00×' });
+  if (speed.reached) {
+    rows.push({ bench: 'T2 simulation, time to the from-scratch RMSE', setting: `fine-tuned, within ${Math.round(speed.tolerance * 100)} %`, value: `${speed.reached.rmse_ms.toFixed(2)} ms at step ${speed.reached.step}`,
+      seconds: speed.reached.elapsed_s.toFixed(1), ratio: `${speed.speedup.toFixed(1)}× sooner (${speed.stepRatio.toFixed(1)}× fewer steps)` });
+  }
 }
 
 console.log('');

@@ -14,6 +14,7 @@ const pipelines = [
   invivoT2 ? 'fig3-t2-invivo' : 'fig3-t2',
   invivoT2star ? 'fig4-t2star-invivo' : 'fig4-t2star',
   'nist-t2-plate', 'qmrlab-cpmg', 'rat-t2star',
+  'training-speed',
 ];
 if (!invivoT2 || !invivoT2star) console.log(chalk.dim(`Figs. 3/4 on simulated stand-ins where the paper's in-vivo scans are not in data/external/ (data-manifests/gao2023-invivo-*.yaml say where to get them).`));
 const started = Date.now();

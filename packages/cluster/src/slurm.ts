@@ -105,26 +105,28 @@ function exitPair(value: string | undefined): { exitCode?: number; signal?: numb
   return m ? { exitCode: Number(m[1]), signal: Number(m[2]) } : {};
 }
 
+/** One `Key=Value …` line of scontrol or the jobcomp log → a job record (fields the source lacks stay undefined). */
+function jobRecord(kv: Map<string, string>, withDetails: boolean): JobRecord {
+  const arrayJobId = kv.get('ArrayJobId');
+  const taskText = kv.get('ArrayTaskId');
+  const arrayTaskId = taskText && /^\d+$/.test(taskText) ? Number(taskText) : undefined;
+  const jobId = kv.get('JobId')!;
+  const { exitCode, signal } = exitPair(kv.get('ExitCode'));
+  return {
+    id: arrayJobId && arrayTaskId !== undefined ? `${arrayJobId}_${arrayTaskId}` : jobId,
+    jobId, arrayJobId, arrayTaskId,
+    state: kv.get('JobState') ?? 'UNKNOWN',
+    exitCode, signal,
+    stdout: withDetails ? kv.get('StdOut') : undefined,
+    reason: withDetails ? kv.get('Reason') : undefined,
+    timeLimit: kv.get('TimeLimit'),
+    runTime: withDetails ? kv.get('RunTime') : undefined,
+  };
+}
+
 /** Parse `scontrol -o show job …` (one job or array task per line). */
 export function parseScontrolJobs(text: string): JobRecord[] {
-  return text.split('\n').filter((l) => /JobId=/.test(l)).map((line) => {
-    const kv = keyValues(line);
-    const arrayJobId = kv.get('ArrayJobId');
-    const taskText = kv.get('ArrayTaskId');
-    const arrayTaskId = taskText && /^\d+$/.test(taskText) ? Number(taskText) : undefined;
-    const jobId = kv.get('JobId')!;
-    const { exitCode, signal } = exitPair(kv.get('ExitCode'));
-    return {
-      id: arrayJobId && arrayTaskId !== undefined ? `${arrayJobId}_${arrayTaskId}` : jobId,
-      jobId, arrayJobId, arrayTaskId,
-      state: kv.get('JobState') ?? 'UNKNOWN',
-      exitCode, signal,
-      stdout: kv.get('StdOut'),
-      reason: kv.get('Reason'),
-      timeLimit: kv.get('TimeLimit'),
-      runTime: kv.get('RunTime'),
-    };
-  });
+  return text.split('\n').filter((l) => /JobId=/.test(l)).map((line) => jobRecord(keyValues(line), true));
 }
 
 /** What the controller still knows of a job (all tasks of an array); empty once it has been purged. */
@@ -139,21 +141,7 @@ export function scontrolShowJob(jobId: string, env?: NodeJS.ProcessEnv): JobReco
 
 /** Parse a jobcomp/filetxt log (`JobId=… JobState=… ArrayJobId=… ArrayTaskId=… ExitCode=a:b` per line). */
 export function parseJobCompLog(text: string): JobRecord[] {
-  return text.split('\n').filter((l) => l.startsWith('JobId=')).map((line) => {
-    const kv = keyValues(line);
-    const arrayJobId = kv.get('ArrayJobId');
-    const taskText = kv.get('ArrayTaskId');
-    const arrayTaskId = taskText && /^\d+$/.test(taskText) ? Number(taskText) : undefined;
-    const jobId = kv.get('JobId')!;
-    const { exitCode, signal } = exitPair(kv.get('ExitCode'));
-    return {
-      id: arrayJobId && arrayTaskId !== undefined ? `${arrayJobId}_${arrayTaskId}` : jobId,
-      jobId, arrayJobId, arrayTaskId,
-      state: kv.get('JobState') ?? 'UNKNOWN',
-      exitCode, signal, stdout: undefined, reason: undefined,
-      timeLimit: kv.get('TimeLimit'), runTime: undefined,
-    };
-  });
+  return text.split('\n').filter((l) => l.startsWith('JobId=')).map((line) => jobRecord(keyValues(line), false));
 }
 
 /** The job-completion log, if the site writes one (jobcomp/filetxt) and we may read it. */
