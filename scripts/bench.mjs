@@ -89,7 +89,7 @@ for (const m of await speedLines(['step', quick ? '2' : '6'])) {
 const infer = await speedLines(['infer', quick ? '2' : '6']);
 const single = infer.find((m) => m.threads === 1)?.msPerSlice;
 for (const m of infer) {
-  rows.push({ bench: 'inference 224×210×10 per slice', setting: `${m.threads} thread(s), ${m.where}${m.tiles ? `, tiles ${m.tiles}` : ''}`, value: `${m.msPerSlice} ms/slice`,
+  rows.push({ bench: 'inference 224×210×10 per slice', setting: `${m.threads} thread(s), ${m.where}${m.tiles && m.tiles !== 'whole slices' ? `, tiles ${m.tiles}` : ', whole slices'}`, value: `${m.msPerSlice} ms/slice`,
     seconds: (m.msPerSlice / 1000).toFixed(3), ratio: single ? `${(single / m.msPerSlice).toFixed(2)}× vs 1 thread, whole slices` : '' });
 }
 if (!quick) {
