@@ -96,6 +96,13 @@ test('sweep: shared stages once, one child run per point stage, cache hits on re
   assert.deepEqual(added.map((r) => r.runName).sort(), ['evaluate--p-ssim-0', 'evaluate--p-ssim-1', 'sweep grid', 'train--p-ssim-0', 'train--p-ssim-1']);
   assert.match(third.stdout, /for 10 out of 14 tasks/);
   assert.equal(added.find((r) => r.runName === 'train--p-ssim-0')!.tags['mlflow.parentRunId'], added.find((r) => r.runName === 'sweep grid')!.runId, 'an edited sweep is a new parent');
+  const rows = (): number => readFileSync(join(ws.root, 'reports/grid/compare.csv'), 'utf8').trim().split('\n').length - 1;
+  assert.equal(rows(), 6);
+  // Values removed from the matrix leave the report (their runs stay in MLflow).
+  ws.write('pipelines/sweeps/grid.yaml', sweep('[ssim]'));
+  const fourth = ws.cli(['sweep', 'grid']);
+  assert.equal(fourth.status, 0, fourth.stderr);
+  assert.equal(rows(), 2);
 });
 
 test('bad sweeps: a parameter no stage has, an empty matrix, a value of the wrong type — one line naming the sweep file and key, nothing run', { timeout: 120_000 }, () => {

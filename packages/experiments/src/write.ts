@@ -53,6 +53,11 @@ export interface WriteComparisonOptions extends TableDefaults {
   outDir: string;
   /** `false`: no metric plots. */
   plot?: ComparisonPlotOptions | false;
+  /**
+   * Only runs of these sweep points (`relaxomap.sweep_point` tag): the points of the sweep as it is now
+   * declared, not every point the experiment has ever held (a value since removed from the matrix).
+   */
+  points?: readonly string[];
   /** `false`: no loss curves. Default key `loss` of runs of kind {@link DEFAULT_TRAIN_KIND}. */
   lossCurves?: { key?: string; trainKind?: string; maxPoints?: number } | false;
   /** Significant digits in the Markdown; default 3. */
@@ -130,8 +135,9 @@ export function fileSlug(key: string): string {
  */
 export async function writeComparison(tracker: Tracker, experimentName: string, opts: WriteComparisonOptions): Promise<ComparisonResult> {
   if (typeof opts?.outDir !== 'string' || opts.outDir === '') throw new Error('outDir: must be a non-empty path');
+  const inPoints = (runs: RunInfo[]): RunInfo[] => (opts.points ? runs.filter((r) => opts.points!.includes(r.tags[SWEEP_TAGS.point] ?? '')) : runs);
   const all = await collectSweepRuns(tracker, experimentName);
-  const selected = opts.filter ? await collectSweepRuns(tracker, experimentName, { filter: opts.filter }) : all;
+  const selected = inPoints(opts.filter ? await collectSweepRuns(tracker, experimentName, { filter: opts.filter }) : all);
   const keys = resolveKeys(opts, `experiment '${experimentName}'`, all);
   const table = tableOf(selected, keys, opts);
   if (table.rows.length === 0) {

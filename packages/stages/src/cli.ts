@@ -246,6 +246,7 @@ async function writeSweepComparison(root: string, sweep: Sweep, tracker: Tracker
     ...(decl?.goal ? { goal: decl.goal } : {}),
     ...(decl?.metrics ? { metrics: decl.metrics } : {}),
     keys: [...sweep.keys],
+    points: sweep.points.map((pt) => pt.id),
     plot: Object.fromEntries(Object.entries(plot).filter(([, v]) => v !== undefined)),
   });
   process.stderr.write(`sweep ${sweep.name}: ${result.table.rows.length} points compared → reports/${sweep.name}/compare.md\n`);
