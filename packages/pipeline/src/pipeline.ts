@@ -62,11 +62,8 @@ export interface Pipeline {
  * one-line PipelineError naming the file, line and field.
  */
 export function loadPipeline(file: string, opts: { root: string; registry: KindRegistry }): Pipeline {
-  const abs = isAbsolute(file) ? file : resolve(opts.root, file);
-  const display = relative(opts.root, abs) || abs;
-  const name = basename(abs).replace(/\.ya?ml$/, '');
-  if (!ID.test(name)) throw new PipelineError(`pipeline name '${name}' (from the file name) must be lower-case letters, digits and dashes`, { file: display });
-  const source = readYamlSource(abs, display);
+  const { name, source } = readNamedYaml(file, opts.root, 'pipeline');
+  const display = source.file;
   const parsed = pipelineSchema.safeParse(source.value ?? {});
   if (!parsed.success) throw issueError(source, [], parsed.error.issues[0]!);
   const decl = parsed.data;
@@ -135,19 +132,37 @@ function topologicalOrder(stages: ResolvedStage[], source: YamlSource): Resolved
   return order;
 }
 
-interface Issue {
+export interface Issue {
   path: PropertyKey[];
   message: string;
   code?: string;
   keys?: string[];
 }
 
-function issueError(source: YamlSource, prefix: readonly PropertyKey[], issue: Issue): PipelineError {
+/**
+ * A pipeline or sweep file: its name (the file name, which names Nx projects, artifacts and the MLflow
+ * experiment, so it must be an id) and its parsed YAML.
+ */
+export function readNamedYaml(file: string, root: string, what: 'pipeline' | 'sweep'): { name: string; source: YamlSource } {
+  const abs = isAbsolute(file) ? file : resolve(root, file);
+  const display = relative(root, abs) || abs;
+  const name = basename(abs).replace(/\.ya?ml$/, '');
+  if (!ID.test(name)) throw new PipelineError(`${what} name '${name}' (from the file name) must be lower-case letters, digits and dashes`, { file: display });
+  return { name, source: readYamlSource(abs, display) };
+}
+
+/** The one-line error of a schema issue at `prefix` + its path; `unknownField` says what an unknown key is not. */
+export function issueError(
+  source: YamlSource,
+  prefix: readonly PropertyKey[],
+  issue: Issue,
+  unknownField = (key: string) => `unknown field (not a parameter of this stage kind; check the spelling)`,
+): PipelineError {
   let path = [...prefix, ...issue.path];
   let message = issue.message;
   if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
     path = [...path, issue.keys[0]!];
-    message = `unknown field (not a parameter of this stage kind; check the spelling)`;
+    message = unknownField(issue.keys[0]!);
   } else if (issue.code === 'invalid_type' && /received undefined/.test(message)) {
     message = 'required field is missing';
   }

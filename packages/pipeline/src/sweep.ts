@@ -20,19 +20,18 @@
  * anything runs, and a bad key or value is a one-line error naming the sweep file, line and key.
  */
 import { existsSync } from 'node:fs';
-import { basename, isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { PipelineError } from './errors.js';
 import { canonicalJson, paramsHash } from './hash.js';
 import type { KindRegistry } from './kinds.js';
-import { loadPipeline, type Pipeline, type ResolvedStage } from './pipeline.js';
+import { issueError, loadPipeline, readNamedYaml, type Pipeline, type ResolvedStage } from './pipeline.js';
 import type { RunInfo, Tracker } from '@relaxomap/tracking';
-import { errorAt, readYamlSource, type YamlSource } from './yaml-source.js';
+import { errorAt, type YamlSource } from './yaml-source.js';
 
 /** Sweep files live here (beside the pipelines they sweep, out of the `pipelines/*.yaml` glob). */
 export const SWEEPS_DIR = 'pipelines/sweeps';
 
-const ID = /^[a-z][a-z0-9-]*$/;
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 const assignment = z.record(z.string(), z.unknown());
 
@@ -113,19 +112,11 @@ export function loadPipelineOrSweep(file: string, opts: { root: string; registry
  * wrong type, a point excluded by nothing it could match) name the sweep file, line and key.
  */
 export function loadSweep(file: string, opts: { root: string; registry: KindRegistry }): Sweep {
-  const abs = isAbsolute(file) ? file : resolve(opts.root, file);
-  const display = relative(opts.root, abs) || abs;
-  const name = basename(abs).replace(/\.ya?ml$/, '');
-  if (!ID.test(name)) throw new PipelineError(`sweep name '${name}' (from the file name) must be lower-case letters, digits and dashes`, { file: display });
-  const source = readYamlSource(abs, display);
+  const { name, source } = readNamedYaml(file, opts.root, 'sweep');
+  const display = source.file;
   const parsed = sweepSchema.safeParse(source.value ?? {});
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    if (issue.code === 'unrecognized_keys') {
-      const key = (issue as { keys: string[] }).keys[0]!;
-      throw errorAt(source, [...issue.path, key], `unknown field '${key}' (a sweep has: description, pipeline, targets, set, matrix, include, exclude, compare, executor)`);
-    }
-    throw errorAt(source, issue.path, issue.message);
+    throw issueError(source, [], parsed.error.issues[0]!, (key) => `unknown field '${key}' (a sweep has: ${Object.keys(sweepSchema.shape).join(', ')})`);
   }
   const decl = parsed.data;
   const baseFile = /\.ya?ml$/.test(decl.pipeline) ? decl.pipeline : `pipelines/${decl.pipeline}.yaml`;
@@ -319,10 +310,9 @@ export function sweepParentTags(sweep: Sweep): Record<string, string> {
  * one. `relaxomap sweep` creates it before any point runs, so parallel stages only ever look it up.
  */
 export async function findSweepParent(tracker: Tracker, experimentId: string, hash: string): Promise<RunInfo | undefined> {
-  const runs = await tracker.searchRuns([experimentId]);
-  return runs
-    .filter((r) => r.tags['relaxomap.sweep_role'] === 'parent' && r.tags['relaxomap.sweep_hash'] === hash)
-    .sort((a, b) => b.startTime - a.startTime)[0];
+  // The filter keeps this one small query however many point runs the experiment holds.
+  const runs = await tracker.searchRuns([experimentId], { filter: `tags.\`relaxomap.sweep_role\` = 'parent' and tags.\`relaxomap.sweep_hash\` = '${hash}'` });
+  return runs.sort((a, b) => b.startTime - a.startTime)[0];
 }
 
 /** Tags of a sweep stage's run: sweep, role, point, keys, and `mlflow.parentRunId` when the parent exists. */

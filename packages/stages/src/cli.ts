@@ -13,7 +13,7 @@ import {
 } from '@relaxomap/pipeline';
 import { compareSweeps, diffRuns, runDiffMarkdown, writeComparison } from '@relaxomap/experiments';
 import { writeReportIndex } from '@relaxomap/reports';
-import { RestTracker, SyncInterruptedError, createTracker, localStorePath, syncFileStore, writeFileAtomicSync, type RunInfo, type Tracker } from '@relaxomap/tracking';
+import { LIMITS, RestTracker, SyncInterruptedError, createTracker, localStorePath, syncFileStore, writeFileAtomicSync, type RunInfo, type Tracker } from '@relaxomap/tracking';
 import { registry } from './registry.js';
 
 /** The SLURM executor, loaded only by the commands that use it. */
@@ -192,7 +192,7 @@ function readTracker(root: string, uri: string | undefined): Tracker {
 async function dryRun(root: string, sweep: Sweep): Promise<number> {
   const tracker = createTracker({ cwd: root });
   const experimentId = await tracker.findExperiment(sweep.name);
-  const done = finishedByStage(experimentId ? await tracker.searchRuns([experimentId], { maxResults: 50000 }) : []);
+  const done = finishedByStage(experimentId ? await tracker.searchRuns([experimentId], { maxResults: LIMITS.maxSearchResults }) : []);
   const status = (id: string): string => {
     const stage = sweep.pipeline.stages.find((s) => s.id === id)!;
     return done.has(`${id}@${stage.paramsHash}`) ? 'done' : 'would run';
@@ -238,18 +238,27 @@ async function runSweep(root: string, sweep: Sweep, parallel: string, skipCache:
 
 /** reports/<sweep>/compare.csv|md and plots, from the sweep's runs (after a local or a SLURM run). */
 async function writeSweepComparison(root: string, sweep: Sweep, tracker: Tracker): Promise<void> {
-  const decl = sweep.compare;
-  const plot = { x: decl?.plot?.x, color: decl?.plot?.color, logX: decl?.plot?.log_x, labels: decl?.labels };
-  const result = await writeComparison(tracker, sweep.name, {
-    outDir: join(root, 'reports', sweep.name),
-    ...(decl?.primary ? { primary: decl.primary } : {}),
-    ...(decl?.goal ? { goal: decl.goal } : {}),
-    ...(decl?.metrics ? { metrics: decl.metrics } : {}),
-    keys: [...sweep.keys],
-    points: sweep.points.map((pt) => pt.id),
-    plot: Object.fromEntries(Object.entries(plot).filter(([, v]) => v !== undefined)),
-  });
+  const { table, scope, plot } = comparisonOptions(sweep);
+  const result = await writeComparison(tracker, sweep.name, { ...table, ...scope, plot, outDir: join(root, 'reports', sweep.name) });
   process.stderr.write(`sweep ${sweep.name}: ${result.table.rows.length} points compared → reports/${sweep.name}/compare.md\n`);
+}
+
+/**
+ * The options of a comparison: the sweep's `compare:` block (when the sweep file exists), overridden by
+ * command-line values; `scope` = the sweep's keys and its points as declared now (not every point the
+ * experiment ever held).
+ */
+function comparisonOptions(
+  sweep: Sweep | undefined,
+  o: { filter?: string; primary?: string; goal?: string; metrics?: string[]; x?: string; color?: string } = {},
+) {
+  const decl = sweep?.compare;
+  const defined = <T extends object>(obj: T): Partial<T> => Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return {
+    table: defined({ filter: o.filter, primary: o.primary ?? decl?.primary, goal: (o.goal ?? decl?.goal) as 'min' | 'max' | undefined, metrics: o.metrics ?? decl?.metrics }),
+    scope: sweep ? { keys: [...sweep.keys], points: sweep.points.map((p) => p.id) } : {},
+    plot: defined({ x: o.x ?? decl?.plot?.x, color: o.color ?? decl?.plot?.color, logX: decl?.plot?.log_x, labels: decl?.labels }),
+  };
 }
 
 /** `--executor` (or a sweep's `executor:`): local or slurm. */
@@ -367,14 +376,9 @@ async function main(argv: string[]): Promise<number> {
       if (!a || extra) throw new PipelineError('usage: relaxomap compare <sweep> [<sweep|run>]');
       if (values.goal && values.goal !== 'min' && values.goal !== 'max') throw new PipelineError(`--goal: expected min or max, got '${values.goal}'`);
       const tracker = readTracker(root, values['tracking-uri']);
-      // The sweep file (when there is one) supplies the defaults: primary metric, columns, plot axes.
-      const decl = listSweepFiles(root).has(a) ? loadSweep(sweepFile(root, a), { root, registry }).compare : undefined;
-      const table = {
-        ...(values.filter ? { filter: values.filter } : {}),
-        ...((values.primary ?? decl?.primary) ? { primary: values.primary ?? decl?.primary } : {}),
-        ...((values.goal ?? decl?.goal) ? { goal: (values.goal ?? decl?.goal) as 'min' | 'max' } : {}),
-        ...((values.metrics?.split(',') ?? decl?.metrics) ? { metrics: values.metrics?.split(',') ?? decl?.metrics } : {}),
-      };
+      // The sweep file (when there is one) supplies the defaults: primary metric, columns, plot axes, points.
+      const sweep = listSweepFiles(root).has(a) ? loadSweep(sweepFile(root, a), { root, registry }) : undefined;
+      const { table, scope, plot } = comparisonOptions(sweep, { ...values, metrics: values.metrics?.split(',') });
       if (b) {
         const out = (text: string): void => {
           process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -390,12 +394,7 @@ async function main(argv: string[]): Promise<number> {
         out((await compareSweeps(tracker, a, b, table)).markdown);
         return 0;
       }
-      const plot = { x: values.x ?? decl?.plot?.x, color: values.color ?? decl?.plot?.color, logX: decl?.plot?.log_x, labels: decl?.labels };
-      const result = await writeComparison(tracker, a, {
-        ...table,
-        outDir: values.out ?? join(root, 'reports', a),
-        plot: Object.fromEntries(Object.entries(plot).filter(([, v]) => v !== undefined)),
-      });
+      const result = await writeComparison(tracker, a, { ...table, ...scope, plot, outDir: values.out ?? join(root, 'reports', a) });
       process.stdout.write(`${result.table.rows.length} points compared (${tracker.uri}) → ${result.files.map((f) => relative(root, f)).join(', ')}\n`);
       await refreshReportIndex(root);
       return 0;

@@ -6,7 +6,7 @@
  * manifest that train-t2's `init: pretrained` checks against the scan).
  */
 import { join } from 'node:path';
-import { loadTfjsWeights, saveTfjsWeights, trainT2Net } from '@relaxomap/network';
+import { saveTfjsWeights, trainT2Net } from '@relaxomap/network';
 import type { StageContext } from '@relaxomap/pipeline';
 import { gitCommit } from '@relaxomap/tracking';
 import type { PretrainT2Params } from '../params.js';
@@ -61,8 +61,6 @@ export async function run(ctx: StageContext<PretrainT2Params>): Promise<void> {
     commit: gitCommit(ctx.root) ?? null,
   };
   await saveTfjsWeights(join(ctx.outDir, 'model'), result.weights, manifest);
-  // Read back what was written: a model that cannot be loaded must fail here, not in every fine-tuning.
-  await loadTfjsWeights(join(ctx.outDir, 'model'));
   await run.finish(result);
   ctx.log(`model: ${join(ctx.pipeline, ctx.stage, 'model')} (${result.weights.size} tensors, ${result.stepsDone} steps, ${(result.stepMs / 1000).toFixed(2)} s/step)`);
 }

@@ -5,13 +5,13 @@
  * run's final quality (its RMSE at the step its stopping rule chose, within `tolerance`).
  * Pre-training time is not counted: it is paid once for every scan of the protocol.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '@relaxomap/array-io';
-import { PipelineError, type StageContext } from '@relaxomap/pipeline';
+import type { StageContext } from '@relaxomap/pipeline';
 import { lineChartSpec, renderVegaLite, writeTable } from '@relaxomap/reports';
 import type { ReportSpeedParams } from '../params.js';
 import type { StoppingRecord } from '../common/stopping.js';
+import { readJsonFile } from '../common/mrf-files.js';
 
 export interface SpeedResult {
   region: string;
@@ -46,22 +46,13 @@ export function timeToQuality(scratch: StoppingRecord, finetune: StoppingRecord,
   };
 }
 
-function readRecord(dir: string, displayDir: string): StoppingRecord {
-  const file = join(dir, 'stopping.json');
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as StoppingRecord;
-  } catch (err) {
-    throw new PipelineError(`cannot read the stopping record (${(err as Error).message.split('\n')[0]})`, { file: join(displayDir, 'stopping.json') });
-  }
-}
-
 export async function run(ctx: StageContext<ReportSpeedParams>): Promise<void> {
   const p = ctx.params;
   const byId = new Map(ctx.inputs.map((i) => [i.id, i]));
   const train = (field: 'scratch' | 'finetune') => {
     const input = byId.get(p[field]);
     if (input?.kind !== 'train-t2') throw ctx.paramError(field, `'${p[field]}' is not a train-t2 stage in this stage's needs`);
-    return readRecord(input.dir, input.displayDir);
+    return readJsonFile(input, 'stopping.json') as unknown as StoppingRecord;
   };
   const [scratch, finetune] = [train('scratch'), train('finetune')];
   const r = timeToQuality(scratch, finetune, p.region, p.tolerance);
