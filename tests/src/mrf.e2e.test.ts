@@ -13,9 +13,9 @@ import { readNpy } from '@relaxomap/array-io';
 import { readFileStore } from '@relaxomap/tracking';
 import { createWorkspace, REPO, type Workspace } from './workspace.js';
 
-const STAGES = ['dictionary', 'simulate', 'recon-single', 'recon-reference', 'train', 'evaluate', 'figure'];
+const STAGES = ['dictionary', 'simulate', 'recon-single', 'recon-reference', 'train', 'train-image', 'evaluate', 'figure'];
 
-function tinyMrf(opts: { scheduleDir?: string; rank?: string; grid?: string } = {}): string {
+function tinyMrf(opts: { scheduleDir?: string; rank?: string; grid?: string; dataTerm?: string; loss?: string } = {}): string {
   return `description: tiny MRF study for tests
 stages:
   - id: dictionary
@@ -46,7 +46,18 @@ stages:
   - id: train
     kind: train-mrf
     needs: [recon-single, dictionary, simulate]
-    params: { network: { blocks: 1, width: 8 }, steps: 12, checkpoint_every: 5, stopping: { check_every: 5 } }
+    params:
+      network: { blocks: 1, width: 8 }
+      data_term: ${opts.dataTerm ?? 'kspace'}
+      loss: ${opts.loss ?? 'mse'}
+      channel_scale: per-coefficient
+      steps: 12
+      checkpoint_every: 5
+      stopping: { check_every: 5, held_out_fraction: 0 }
+  - id: train-image
+    kind: train-mrf
+    needs: [recon-single, dictionary, simulate]
+    params: { network: { blocks: 1, width: 8 }, data_term: image, loss: l1, steps: 6, stopping: { check_every: 3 } }
   - id: evaluate
     kind: evaluate-mrf
     needs: [simulate, recon-single, recon-reference, train]
@@ -131,14 +142,22 @@ test('tiny MRF pipeline through Nx: every stage FINISHED, contract files, figure
   const rel = [...tissue.keys()].filter((i) => tissue[i] === 3).map((i) => Math.abs(t1ref[i]! / t1true[i]! - 1)).sort((a, b) => a - b);
   assert.ok(rel[rel.length >> 1]! < 0.25, `median |T1 error| in WM ${rel[rel.length >> 1]}`);
 
-  // The network: trained on the 1-interleaf series, judged by the T2 study's stopping rule.
+  // The network: trained on the 1-interleaf k-space, judged against the acquisition's recorded noise.
   const trainRun = runs.find((x) => x.runName === 'train')!;
   assert.equal(trainRun.metrics.loss?.length !== undefined && trainRun.metrics.loss.length <= 12, true);
   const stopping = JSON.parse(readFileSync(art('train/stopping.json'), 'utf8'));
   assert.equal(stopping.rule, 'discrepancy');
+  assert.equal(stopping.noise.model, 'known');
+  assert.equal(stopping.noise.variance, acq.noise.kspace_sample_variance / 2, 'σ² per real value = half E|n|² per sample');
+  assert.equal(stopping.discrepancy_target_ratio, 1.05);
+  assert.ok(stopping.checks.every((c: { residual_ratio: number }) => c.residual_ratio > 0.5), 'k-space residual / σ² logged at every check');
   assert.equal(trainRun.tags['relaxomap.stopping.rule'], stopping.rule_used);
   assert.ok(Number.isFinite(stopping.checks[0].oracle_rmse['t2.brain']), 'oracle T2 RMSE logged (a simulation)');
   assert.equal(JSON.parse(readFileSync(art('train/estimate.json'), 'utf8')).method, 'Network');
+  // The paper's image-domain term (L1 between c·Φ and the sliding-window series) still runs, with the background σ.
+  const imageStopping = JSON.parse(readFileSync(art('train-image/stopping.json'), 'utf8'));
+  assert.equal(imageStopping.noise.model !== 'known' || !imageStopping.noise.ok, true);
+  assert.equal(JSON.parse(readFileSync(art('train-image/estimate.json'), 'utf8')).data_term, 'image');
   assert.deepEqual((await readNpy(art('train/coefficients.npy'))).shape, [subspace.rank, 32, 32]);
 
   const evaluate = runs.find((x) => x.runName === 'evaluate')!;
@@ -179,6 +198,7 @@ test('bad MRF input: one-line errors naming file:line and field or the param, no
     [tinyMrf({ rank: '{ rank: 300 }' }), /pipelines\/tiny-mrf\.yaml:\d+: stages\[0\]\.params\.rank\.rank: 300 exceeds the number of TRs \(points = 200\)/],
     [tinyMrf({ grid: '{ T1_ms: { min: 100, max: 500, ratio: 1.2 }, T2_ms: { min: 600, max: 2000, ratio: 1.2 } }' }), /stages\[0\]\.params\.grid\.T2_ms\.min: every T2 \(from 600 ms\) is ≥ every T1 \(up to 500 ms\)/],
     [tinyMrf().replace('window: 6, chunk', 'window: 0, chunk'), /stages\[2\]\.params\.window: .*>=1/],
+    [tinyMrf({ loss: 'l1' }), /stages\[4\]\.params\.loss: must be 'mse' with data_term 'kspace'/],
   ];
   rmSync(join(ws.root, 'mlruns'), { recursive: true, force: true });
   for (const [text, pattern] of cases) {

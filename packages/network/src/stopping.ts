@@ -105,15 +105,14 @@ export function discrepancyTarget(noiseVariance: number, channels: number, dof: 
 /**
  * See the module comment. `residual(maps)`: the mean squared data residual of the maps over the
  * samples judged (the object, without held-out samples), e.g. {@link echoResidual} for T2;
- * `channels`: data values per voxel (echoes).
+ * `channels`: data values per voxel (echoes). Or, instead of (channels, noiseVariance, dof), the
+ * residual level itself as `target` (e.g. Morozov's τ·σ² for k-space data).
  */
-export function discrepancyRule<M = CheckMaps>(opts: {
-  residual: (maps: M) => number;
-  channels: number;
-  noiseVariance: number;
-  dof: number;
-}): StoppingRule<M> {
-  const target = discrepancyTarget(opts.noiseVariance, opts.channels, opts.dof);
+export function discrepancyRule<M = CheckMaps>(
+  opts: { residual: (maps: M) => number } & ({ channels: number; noiseVariance: number; dof: number } | { target: number }),
+): StoppingRule<M> {
+  const target = 'target' in opts ? opts.target : discrepancyTarget(opts.noiseVariance, opts.channels, opts.dof);
+  if (!(target > 0)) throw new Error(`discrepancy target: must be > 0, got ${target}`);
   const history: { step: number; value: number }[] = [];
   let choice: Choice<M> | undefined;
   let decided = false;

@@ -8,7 +8,7 @@ import { mulberry32 } from '@relaxomap/physics';
 import { initBackend } from './backend.js';
 import { loadCheckpoint } from './checkpoint.js';
 import { createResidualNet } from './model.js';
-import { projectSeries, SUBSPACE_OUTPUT_INIT_SCALE, trainSubspaceNet, type CoefficientMaps, type SubspaceShape, type TrainSubspaceOptions } from './train-subspace.js';
+import { channelGains, projectSeries, SUBSPACE_OUTPUT_INIT_SCALE, trainSubspaceNet, type CoefficientMaps, type SubspaceShape, type TrainSubspaceOptions } from './train-subspace.js';
 import type { Check } from './stopping.js';
 import { orthonormalPhi } from './fixtures.js';
 
@@ -288,4 +288,54 @@ test('dataLoss: a loss computed outside TensorFlow drives training (c → c* for
     trainSubspaceNet({ series, phi, shape: { ...shape, slices: 1 }, net: { blocks: 1, width: 8 }, loss: 'l1', learningRate: 1e-3, steps: 1, seed: 1, slicesPerStep: 2, dataLoss: () => ({ value: 0, grad: new Float32Array(0) }) }),
     /slicesPerStep: dataLoss needs 1 slice per step/,
   );
+});
+
+test('channelGains: one global scale (max ‖c‖) or each coefficient\'s RMS, by hand', () => {
+  // Planar (2·rank, voxel): re c0, re c1, im c0, im c1; 2 voxels.
+  // voxel 0: c0 = 3 + 4i, c1 = 0; voxel 1: c0 = 0, c1 = 1 − 1i.
+  const planar = Float32Array.from([3, 0, 0, 1, 4, 0, 0, -1]);
+  assert.deepEqual([...channelGains(planar, 2, 2, 'global')], [5, 5, 5, 5]);
+  const g = channelGains(planar, 2, 2, 'per-coefficient');
+  // c0: √((25 + 0)/2); c1: √((0 + 2)/2) = 1; the same gain for re and im.
+  [Math.sqrt(12.5), 1, Math.sqrt(12.5), 1].forEach((v, k) => assert.ok(Math.abs(g[k]! - v) < 1e-6, `gain ${k}: ${g[k]} vs ${v}`));
+  assert.throws(() => channelGains(Float32Array.from([3, 0, 0, 0, 4, 0, 0, 0]), 2, 2, 'per-coefficient'), /zero everywhere in coefficient 1/);
+});
+
+test('per-coefficient channel scale: the noise-free phantom is recovered exactly as with the global scale', async () => {
+  // Same known answer as above; the gains enter the input, the output and Φ, so a wrong factor anywhere
+  // would show as coefficients off by g_k / s (here up to ×5 on the small coefficients).
+  const shape = { frames: 40, slices: 1, height: 16, width: 16, rank: 3 };
+  const phi = orthonormalPhi(shape.rank, shape.frames, 5);
+  const { series, truth, region } = phantom(shape, phi);
+  for (const withDataLoss of [false, true]) {
+    const res = await trainSubspaceNet({
+      series, phi, shape, net: { blocks: 2, width: 16 }, loss: 'l1', learningRate: 3e-3, lrSchedule: 'cosine',
+      steps: 200, seed: 1, backend: 'wasm', channelScale: 'per-coefficient',
+      // The external term: ‖c − c_true‖² (what a k-space term is minimised by, without an operator).
+      ...(withDataLoss ? { dataLoss: (c: Float32Array) => {
+        const grad = new Float32Array(c.length);
+        let value = 0;
+        for (let j = 0; j < c.length; j++) {
+          value += (c[j]! - truth[j]!) ** 2;
+          grad[j] = 2 * (c[j]! - truth[j]!);
+        }
+        return { value, grad };
+      } } : {}),
+    });
+    const n = shape.height * shape.width;
+    const rel: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (region[i] === 0) continue;
+      let err = 0;
+      let norm = 0;
+      for (let j = 0; j < 2 * shape.rank; j++) {
+        const k = 2 * (Math.floor(j / 2) * n + i) + (j % 2);
+        err += (res.coefficients[k]! - truth[k]!) ** 2;
+        norm += truth[k]! ** 2;
+      }
+      rel.push(Math.sqrt(err / norm));
+    }
+    rel.sort((a, b) => a - b);
+    assert.ok(rel[rel.length >> 1]! < 0.02, `${withDataLoss ? 'dataLoss' : 'image loss'}: median relative error ${rel[rel.length >> 1]}`);
+  }
 });

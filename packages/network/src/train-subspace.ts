@@ -57,6 +57,13 @@ export interface TrainSubspaceOptions extends TrainingOptions<CoefficientMaps> {
   patch?: PatchOptions;
   /** Start from these weights (fine-tuning); names and shapes must match the network exactly. */
   initialWeights?: NetWeights;
+  /**
+   * How input and output channels are scaled: 'global' (default) divides every channel by one s
+   * (the largest coefficient-vector norm); 'per-coefficient' divides coefficient k (re and im) by
+   * its own RMS over voxels g_k, so the small trailing coefficients, which carry most of the T1/T2
+   * contrast, are O(1) channels of the network and are learned as fast as the first.
+   */
+  channelScale?: 'global' | 'per-coefficient';
 }
 
 /** Result of {@link trainSubspaceNet}; `lossHistory` in normalised units. */
@@ -158,21 +165,46 @@ function toPlanar(c: Float32Array, R: number, n: number): Float32Array {
   return out;
 }
 
-/** Planar channels (C, voxel) → NHWC (voxel, C), divided by `scale`. */
-function planarToNhwc(planar: Float32Array, C: number, n: number, scale: number): Float32Array {
+/** Planar channels (C, voxel) → NHWC (voxel, C), channel k divided by `gains[k]`. */
+function planarToNhwc(planar: Float32Array, C: number, n: number, gains: Float32Array): Float32Array {
   const out = new Float32Array(C * n);
-  for (let k = 0; k < C; k++) for (let v = 0; v < n; v++) out[v * C + k] = planar[k * n + v]! / scale;
+  for (let k = 0; k < C; k++) for (let v = 0; v < n; v++) out[v * C + k] = planar[k * n + v]! / gains[k]!;
   return out;
 }
 
-/** Predict c for every slice, one slice at a time; (rank, slice, y, x) complex interleaved, × scale. */
-async function predictAll(net: ResidualNet, x: tf.Tensor4D, R: number, scale: number): Promise<CoefficientMaps> {
+/**
+ * Gain of each of the 2·rank channels (re of each coefficient, then im), in the units of the
+ * series: the network's channel k is c_k / gains[k]. 'global': all s = max over voxels of ‖c_in‖;
+ * 'per-coefficient': g_k = RMS over voxels of |c_in,k| (the same for re and im).
+ */
+export function channelGains(cIn: Float32Array, R: number, n: number, mode: 'global' | 'per-coefficient'): Float32Array {
+  const C = 2 * R;
+  const gains = new Float32Array(C);
+  if (mode === 'global') {
+    const norm2 = new Float64Array(n);
+    for (let k = 0; k < C; k++) for (let v = 0; v < n; v++) norm2[v] += cIn[k * n + v]! ** 2;
+    gains.fill(Math.sqrt(norm2.reduce((a, b) => Math.max(a, b), 0)));
+  } else {
+    for (let r = 0; r < R; r++) {
+      let sum = 0;
+      for (let v = 0; v < n; v++) sum += cIn[r * n + v]! ** 2 + cIn[(R + r) * n + v]! ** 2;
+      gains[r] = gains[R + r] = Math.sqrt(sum / n);
+    }
+  }
+  for (let k = 0; k < C; k++) {
+    if (!(gains[k]! > 0)) throw new Error(`series: its projection onto Φ is zero everywhere${mode === 'global' ? '' : ` in coefficient ${k % R}`}`);
+  }
+  return gains;
+}
+
+/** Predict c for every slice, one slice at a time; (rank, slice, y, x) complex interleaved, channel k × gains[k]. */
+async function predictAll(net: ResidualNet, x: tf.Tensor4D, R: number, gains: Float32Array): Promise<CoefficientMaps> {
   const [S, H, W, C] = x.shape;
   const hw = H * W;
   const n = S * hw;
   const coefficients = new Float32Array(2 * R * n);
   for (let s = 0; s < S; s++) {
-    const out = tf.tidy(() => tf.mul(net.apply(tf.slice(x, [s, 0, 0, 0], [1, H, W, C])), scale));
+    const out = tf.tidy(() => tf.mul(net.apply(tf.slice(x, [s, 0, 0, 0], [1, H, W, C])), tf.tensor1d(gains)));
     const d = (await out.data()) as Float32Array;
     out.dispose();
     for (let p = 0; p < hw; p++) {
@@ -187,13 +219,13 @@ async function predictAll(net: ResidualNet, x: tf.Tensor4D, R: number, scale: nu
 }
 
 /**
- * A loss computed in JS on the network's output (1, H, W, 2·rank) = c/s: the output is read back,
- * converted to (rank, y, x) complex in data units, and `fn`'s gradient is converted back (× s by
+ * A loss computed in JS on the network's output (1, H, W, 2·rank) = c/g: the output is read back,
+ * converted to (rank, y, x) complex in data units, and `fn`'s gradient is converted back (× g by
  * the chain rule) as the output's gradient — so any differentiable forward model (a NUFFT) can be
  * the data term without being written in TensorFlow.
  */
 function externalLoss(
-  out: tf.Tensor4D, slice: number, R: number, hw: number, scale: number,
+  out: tf.Tensor4D, slice: number, R: number, hw: number, gains: Float32Array,
   fn: NonNullable<TrainSubspaceOptions['dataLoss']>,
 ): tf.Scalar {
   const C = 2 * R;
@@ -203,16 +235,16 @@ function externalLoss(
     const c = new Float32Array(2 * R * hw);
     for (let p = 0; p < hw; p++) {
       for (let r = 0; r < R; r++) {
-        c[2 * (r * hw + p)] = d[p * C + r]! * scale;
-        c[2 * (r * hw + p) + 1] = d[p * C + R + r]! * scale;
+        c[2 * (r * hw + p)] = d[p * C + r]! * gains[r]!;
+        c[2 * (r * hw + p) + 1] = d[p * C + R + r]! * gains[R + r]!;
       }
     }
     const { value, grad } = fn(c, slice);
     const g = new Float32Array(C * hw);
     for (let p = 0; p < hw; p++) {
       for (let r = 0; r < R; r++) {
-        g[p * C + r] = grad[2 * (r * hw + p)]! * scale;
-        g[p * C + R + r] = grad[2 * (r * hw + p) + 1]! * scale;
+        g[p * C + r] = grad[2 * (r * hw + p)]! * gains[r]!;
+        g[p * C + R + r] = grad[2 * (r * hw + p) + 1]! * gains[R + r]!;
       }
     }
     return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor) => [tf.mul(dy, tf.tensor4d(g, o.shape))] };
@@ -245,11 +277,10 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
     if (!Number.isFinite(opts.series[i])) throw new Error(`series: non-finite value at index ${i}`);
   }
   const cIn = toPlanar(projectSeries(opts.series, opts.phi, opts.shape), R, n);
-  // s = max over voxels of the norm of the coefficient vector (= the norm of the projected series).
-  const norm2 = new Float64Array(n);
-  for (let k = 0; k < C; k++) for (let v = 0; v < n; v++) norm2[v] += cIn[k * n + v]! ** 2;
-  const scale = Math.sqrt(norm2.reduce((a, b) => Math.max(a, b), 0));
-  if (!(scale > 0)) throw new Error('series: its projection onto Φ is zero everywhere');
+  const channelScale = opts.channelScale ?? 'global';
+  const gains = channelGains(cIn, R, n, channelScale);
+  // The series' scale s: the largest coefficient-vector norm (= the norm of the projected series).
+  const scale = channelGains(cIn, R, n, 'global')[0]!;
 
   const config = {
     model: 'subspace',
@@ -260,6 +291,7 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
     ...loopConfig(opts, slicesPerStep),
     ...(opts.patch !== undefined ? { patch: { size: opts.patch.size, perStep: opts.patch.perStep, sampler: PATCH_SAMPLER } } : {}),
     ...(opts.initialWeights !== undefined ? { initialWeights: weightsHash(opts.initialWeights).slice(0, 16) } : {}),
+    ...(channelScale !== 'global' ? { channelScale } : {}),
   };
 
   // Targets (slice, voxel, frame), re and im, divided by the scale: the layout of c·Φ's rows.
@@ -274,18 +306,21 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
   const kept = new Float64Array(S); // kept voxels per slice (the loss's denominator)
   for (let v = 0; v < n; v++) kept[Math.floor(v / hw)] += opts.heldOut !== undefined && opts.heldOut[v] ? 0 : 1;
 
-  const x = tf.tensor4d(planarToNhwc(cIn, C, n, scale), [S, H, W, C]);
+  const x = tf.tensor4d(planarToNhwc(cIn, C, n, gains), [S, H, W, C]);
   const xTrain =
     opts.heldOut === undefined
       ? x
-      : tf.tensor4d(planarToNhwc(blindSpotFill(cIn, { echoes: C, slices: S, height: H, width: W }, opts.heldOut), C, n, scale), [S, H, W, C]);
+      : tf.tensor4d(planarToNhwc(blindSpotFill(cIn, { echoes: C, slices: S, height: H, width: W }, opts.heldOut), C, n, gains), [S, H, W, C]);
   // One tensor per slice (gather of a 30 MB slice costs ~0.5 s on wasm; picking a tensor costs nothing).
   const perSlice = (data: Float32Array, cols: number): tf.Tensor2D[] =>
     Array.from({ length: S }, (_, s) => tf.tensor2d(data.subarray(s * hw * cols, (s + 1) * hw * cols), [hw, cols]));
   const tRe = perSlice(targetRe, F);
   const tIm = perSlice(targetIm, F);
   const keep = opts.heldOut === undefined ? undefined : perSlice(Float32Array.from(opts.heldOut, (h) => (h ? 0 : 1)), 1);
-  const phi = tf.tensor2d(Float32Array.from(opts.phi), [R, F]);
+  // Rows of Φ × g_k/s: the network's channels (c/g) times this give c·Φ/s, in the targets' units.
+  const phiRows = Float32Array.from(opts.phi);
+  for (let r = 0; r < R; r++) for (let f = 0; f < F; f++) phiRows[r * F + f] = phiRows[r * F + f]! * (gains[r]! / scale);
+  const phi = tf.tensor2d(phiRows, [R, F]);
   const phiT = tf.transpose(phi) as tf.Tensor2D;
   const net = createResidualNet({
     inChannels: C, outChannels: C, width: opts.net.width, blocks: opts.net.blocks, seed: opts.seed,
@@ -339,10 +374,10 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
           weight: keep && join(keep),
           count: 2 * F * Math.max(1, slices.reduce((a, s) => a + kept[s]!, 0)),
         };
-        if (opts.dataLoss !== undefined) return () => externalLoss(net.apply(input), slices[0]!, R, hw, scale, opts.dataLoss!);
+        if (opts.dataLoss !== undefined) return () => externalLoss(net.apply(input), slices[0]!, R, hw, gains, opts.dataLoss!);
         return () => subspaceLoss(tf.reshape(net.apply(input), [B * hw, C]), opts.loss, target);
       },
-      predict: (blind) => predictAll(net, blind ? xTrain : x, R, scale),
+      predict: (blind) => predictAll(net, blind ? xTrain : x, R, gains),
       blind: xTrain !== x,
     });
     return {

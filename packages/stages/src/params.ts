@@ -390,6 +390,13 @@ export const trainMrfParams = z.strictObject({
    * kspace: data consistency Σ w·|A(c·Φ) − y|² against the measured spiral k-space (NUFFT, w = DCF).
    */
   data_term: z.enum(['image', 'kspace']).default('image'),
+  /** k-space data term only: w = 1 (the likelihood of white k-space noise) or w = the spiral's density compensation. */
+  kspace_weighting: z.enum(['none', 'dcf']).default('none'),
+  /**
+   * global: every input/output channel divided by one scale; per-coefficient: coefficient k by its
+   * own RMS, so the small trailing coefficients (most of the T1/T2 contrast) train as fast as the first.
+   */
+  channel_scale: z.enum(['global', 'per-coefficient']).default('global'),
   learning_rate: positive.default(1e-3),
   lr_schedule: z.enum(['constant', 'cosine']).default('constant'),
   steps: z.number().int().min(1).default(1500),
@@ -397,7 +404,21 @@ export const trainMrfParams = z.strictObject({
   seed: z.number().int().default(1),
   checkpoint_every: z.number().int().min(1).default(50),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
-  stopping: stoppingParamsWith('voxel'),
+  stopping: stoppingParamsWith('voxel').unwrap().extend({
+    /**
+     * data_term 'kspace' (noise known from the acquisition): stop at the first check whose k-space
+     * residual is ≤ τ·σ² (the discrepancy principle for iterative regularisation, which needs τ > 1).
+     */
+    kspace_tau: z.number().min(0.5).max(2).default(1.05),
+  }).prefault({}),
+}).superRefine((p, ctx) => {
+  if (p.data_term !== 'kspace') return;
+  if (p.loss !== 'mse') {
+    ctx.addIssue({ code: 'custom', path: ['loss'], message: "must be 'mse' with data_term 'kspace' (the k-space term is the squared residual Σ w·|A(c·Φ) − y|²)" });
+  }
+  if (p.stopping.held_out_fraction > 0) {
+    ctx.addIssue({ code: 'custom', path: ['stopping', 'held_out_fraction'], message: "must be 0 with data_term 'kspace' (k-space samples mix every voxel: no voxel can be held out of that loss)" });
+  }
 });
 export type TrainMrfParams = z.output<typeof trainMrfParams>;
 

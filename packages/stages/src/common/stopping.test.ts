@@ -98,3 +98,26 @@ test('no background and no held-out voxels: an error naming the param', () => {
   const { ctx } = context();
   assert.throws(() => planStopping(ctx, stoppingParams.parse({ held_out_fraction: 0 }), study(series), () => {}), /held_out_fraction/);
 });
+
+test('known noise (k-space): no background estimate; stops at the first check with residual ≤ τ·σ²; no held-out rule', () => {
+  const { series, maps } = scan(40, 0.02); // no background: a known σ² must not need one
+  const { ctx, logs } = context();
+  // The residual of a check is read from the maps: m0[0] carries it, in units of σ² = 0.5.
+  const known = { variance: 0.5, source: 'acquisition.json noise.kspace_sample_variance', tau: 1.05, residual: (m: CheckMaps) => 0.5 * m.m0[0]! };
+  const at = (ratio: number) => ({ m0: Float32Array.of(ratio, ...maps.m0.subarray(1)), t2: maps.t2 });
+  const p = stoppingParams.parse({ held_out_fraction: 0 });
+  const plan = planStopping(ctx, p, { ...study(series), knownNoise: known }, () => {});
+  assert.equal(plan.heldOut, undefined);
+  assert.match(logs.join('\n'), /known: acquisition\.json noise\.kspace_sample_variance/);
+  assert.equal(plan.onCheck({ step: 10, elapsedMs: 1, loss: 1, maps: at(1.3) }), false);
+  assert.equal(plan.onCheck({ step: 20, elapsedMs: 2, loss: 1, maps: at(1.06) }), false);
+  assert.equal(plan.onCheck({ step: 30, elapsedMs: 3, loss: 1, maps: at(1.04) }), true);
+  const { record, maps: chosen } = plan.finish(at(0.9), run(30, 0.1));
+  assert.equal(record.rule_used, 'discrepancy');
+  assert.equal(record.output.step, 30);
+  assert.equal(chosen.m0[0], Math.fround(1.04));
+  assert.equal(record.discrepancy_target_ratio, 1.05);
+  assert.deepEqual(record.checks.map((c) => c.residual_ratio), [1.3, 1.06, 1.04].map((r) => (0.5 * Math.fround(r)) / 0.5));
+  assert.ok(record.noise.ok && record.noise.model === 'known' && record.noise.source === known.source);
+  assert.throws(() => planStopping(ctx, stoppingParams.parse({ held_out_fraction: 0.1 }), { ...study(series), knownNoise: known }, () => {}), /held_out_fraction.*must be 0 when the noise is known/);
+});

@@ -48,7 +48,7 @@ export interface StoppingRecord {
   /** The rule that chose the returned maps (differs from `rule` after a fallback). */
   rule_used: RuleName;
   fallback?: string;
-  noise: { ok: true; variance: number; sigma: number; model: string; background_voxels: number } | { ok: false; reason: string };
+  noise: { ok: true; variance: number; sigma: number; model: string; background_voxels: number; source?: string } | { ok: false; reason: string };
   discrepancy_target_ratio: number | null;
   /** Step whose maps were returned, and why. */
   output: { step: number; elapsed_s: number; reason: string };
@@ -88,6 +88,24 @@ export interface StoppingData<M> {
   oracleKey?: string;
   /** Seed of the held-out draw. */
   seed: number;
+  /**
+   * Data whose noise is known rather than estimated from an image background (k-space: a
+   * simulation's noise, or a noise pre-scan): the discrepancy rule judges `residual` over all the
+   * data against this σ², with target τ·σ² (`tau`). No held-out rule.
+   */
+  knownNoise?: KnownNoise<M>;
+}
+
+/** See {@link StoppingData.knownNoise}. */
+export interface KnownNoise<M> {
+  /** σ² per real data value (half of E|n|² per complex sample). */
+  variance: number;
+  /** Where σ² comes from (log, stopping.json). */
+  source: string;
+  /** Stop at the first check whose residual is ≤ tau·σ² (Morozov's discrepancy principle: τ > 1 for iterative methods). */
+  tau: number;
+  /** Mean squared residual of `maps` per real data value, over all the data. */
+  residual(maps: M): number;
 }
 
 /** T2 RMSE (ms) per region (brain, WM, GM, CSF, brain excl. CSF) against a simulation's truth. */
@@ -109,7 +127,9 @@ export function planStopping<M>(
 ): StoppingPlan<M> {
   const { channels: E, slices, height, width } = study.shape;
   const n = slices * height * width;
-  const noise = estimateNoise(study.data, { echoes: E, slices, height, width });
+  const known = study.knownNoise;
+  if (known && p.held_out_fraction > 0) throw ctx.paramError('stopping.held_out_fraction', `must be 0 when the noise is known (${known.source}): the data are not voxels that can be held out`);
+  const noise = known ? knownNoiseEstimate(known.variance, n) : estimateNoise(study.data, { echoes: E, slices, height, width });
   const heldOut =
     p.held_out_fraction > 0
       ? heldOutMask({ voxels: n, echoes: E, fraction: p.held_out_fraction, seed: study.seed * 104729 + 7, unit: p.held_out_unit, ...(noise.ok ? { within: noise.object } : {}) })
@@ -125,6 +145,8 @@ export function planStopping<M>(
       fallback = `discrepancy rule impossible (${noise.reason}): using the held-out rule`;
       ctx.log(fallback);
     }
+  } else if (known) {
+    ctx.log(`noise: σ = ${noise.sigma.toPrecision(4)} per real value (σ² = ${noise.variance.toPrecision(4)}), known: ${known.source}`);
   } else {
     ctx.log(`noise estimate: σ = ${noise.sigma.toPrecision(4)} (σ² = ${noise.variance.toPrecision(4)}, ${noise.model} background, ${noise.voxels} voxels)`);
   }
@@ -132,7 +154,10 @@ export function planStopping<M>(
 
   const rules: StoppingRule<M>[] = [];
   let discrepancyTargetRatio: number | null = null;
-  if (noise.ok) {
+  if (known) {
+    rules.push(discrepancyRule<M>({ residual: (maps) => known.residual(maps), target: known.tau * known.variance }));
+    discrepancyTargetRatio = known.tau;
+  } else if (noise.ok) {
     // Judge the object's voxels only (the model does not describe air), without held-out samples.
     const mask = new Uint8Array(E * n);
     for (let e = 0; e < E; e++) for (let i = 0; i < n; i++) mask[e * n + i] = noise.object[i]! && !(heldOut && heldOut[e * n + i]) ? 1 : 0;
@@ -204,7 +229,7 @@ export function planStopping<M>(
       rule: p.rule,
       rule_used: ruleUsed,
       ...(fallback ? { fallback } : {}),
-      noise: noise.ok ? noiseSummary(noise) : { ok: false, reason: noise.reason },
+      noise: noise.ok ? { ...noiseSummary(noise), ...(known ? { model: 'known', source: known.source } : {}) } : { ok: false, reason: noise.reason },
       discrepancy_target_ratio: discrepancyTargetRatio,
       output,
       choices,
@@ -217,6 +242,12 @@ export function planStopping<M>(
   };
 
   return { heldOut, onCheck, finish };
+}
+
+/** A known σ² in the shape of an estimate: every voxel is object, none is background. */
+function knownNoiseEstimate(variance: number, voxels: number): NoiseEstimate {
+  if (!(variance > 0)) throw new Error(`known noise variance: must be > 0, got ${variance}`);
+  return { ok: true, variance, sigma: Math.sqrt(variance), model: 'gaussian', voxels: 0, fraction: 0, background: new Uint8Array(voxels), object: new Uint8Array(voxels).fill(1) };
 }
 
 function noiseSummary(n: NoiseEstimate): StoppingRecord['noise'] {

@@ -90,18 +90,48 @@ export function kspaceLoss(op: LinearOperator, y: Float32Array, w: Float32Array)
   };
 }
 
-/** The k-space data term of a simulate-mrf acquisition (1 interleaf per TR). */
-async function kspaceDataLoss(simInput: StageInput, phi: Float32Array, rank: number, size: number) {
-  const acq = readJsonFile(simInput, 'acquisition.json') as { spiral: SpiralOptions; interleaf_of_TR: { single: number[] } };
+/**
+ * Mean squared k-space residual per real value, Σ w·|A(c) − y|² / (2·Σ w): with w = 1, the
+ * quantity whose expectation at the true c is σ²/2 per real value (E|n|² = σ² per complex sample).
+ */
+export function kspaceResidual(op: LinearOperator, y: Float32Array, w: Float32Array): (c: Float32Array) => number {
+  if (y.length !== 2 * w.length) throw new Error(`kspace: length ${y.length} is not 2·weights (${w.length})`);
+  let sumW = 0;
+  for (let j = 0; j < w.length; j++) sumW += w[j]!;
+  return (c) => {
+    const r = op.apply(c);
+    let value = 0;
+    for (let j = 0; j < w.length; j++) value += w[j]! * ((r[2 * j]! - y[2 * j]!) ** 2 + (r[2 * j + 1]! - y[2 * j + 1]!) ** 2);
+    return value / (2 * sumW);
+  };
+}
+
+/**
+ * The k-space data term of a simulate-mrf acquisition (1 interleaf per TR): the loss, the residual
+ * the stopping rule judges, and the noise σ² the acquisition recorded. Weights w = 1 ('none') make
+ * the loss the Gaussian log-likelihood of white k-space noise; 'dcf' weights each sample by its
+ * density compensation (the gridding reconstruction's weighting, which amplifies noise at the edge
+ * of k-space).
+ */
+async function kspaceData(simInput: StageInput, phi: Float32Array, rank: number, size: number, weighting: 'none' | 'dcf') {
+  const acqFile = join(simInput.displayDir, 'acquisition.json');
+  const acq = readJsonFile(simInput, 'acquisition.json') as { spiral: SpiralOptions; interleaf_of_TR: { single: number[] }; noise?: { kspace_sample_variance?: unknown } };
+  const variance = acq.noise?.kspace_sample_variance;
+  if (typeof variance !== 'number' || !(variance > 0)) {
+    throw new PipelineError(`must be a positive number, the noise E|n|² per k-space sample (got ${JSON.stringify(variance)})`, { file: acqFile, field: 'noise.kspace_sample_variance' });
+  }
   const ks = await readNpyChecked(simInput, 'kspace_single.npy', 2, '(TR, sample)');
   const traj = variableDensitySpiral(acq.spiral);
   const interleafOf = acq.interleaf_of_TR.single;
   const op = subspaceNufftOperator(traj, interleafOf, { values: phi, rank, complex: false }, { imageShape: [size, size] });
-  const dcf = singleInterleafDcf(traj, [size, size]);
   const M = traj.samplesPerInterleaf;
-  const w = new Float32Array(interleafOf.length * M);
-  interleafOf.forEach((il, t) => w.set(dcf.subarray(il * M, (il + 1) * M), t * M));
-  return kspaceLoss(op, ks.data as Float32Array, w);
+  const w = new Float32Array(interleafOf.length * M).fill(1);
+  if (weighting === 'dcf') {
+    const dcf = singleInterleafDcf(traj, [size, size]);
+    interleafOf.forEach((il, t) => w.set(dcf.subarray(il * M, (il + 1) * M), t * M));
+  }
+  const y = ks.data as Float32Array;
+  return { loss: kspaceLoss(op, y, w), residual: kspaceResidual(op, y, w), variance, file: acqFile };
 }
 
 export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
@@ -109,9 +139,6 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
   const reconInput = requireInput(ctx, ['mrf-sliding-window'], '1-interleaf sliding-window reconstruction (mrf-sliding-window)');
   const dictInput = requireInput(ctx, ['mrf-dictionary'], 'MRF dictionary');
   const simInputs = ctx.inputs.filter((i) => i.kind === 'simulate-mrf');
-  if (p.data_term === 'kspace' && p.stopping.held_out_fraction > 0) {
-    throw ctx.paramError('stopping.held_out_fraction', "must be 0 with data_term 'kspace' (k-space samples mix every voxel: no voxel can be held out of that loss)");
-  }
   if (p.stopping.held_out_fraction > 0 && p.stopping.held_out_unit !== 'voxel') {
     throw ctx.paramError('stopping.held_out_unit', "must be 'voxel' for the MRF network (its input channels are subspace coefficients, not echoes)");
   }
@@ -138,6 +165,13 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
     truth = { t1: (await load('t1.npy')) as Float32Array, t2: (await load('t2.npy')) as Float32Array, tissue: (await load('tissue.npy')) as Uint8Array };
   }
 
+  let kspace: Awaited<ReturnType<typeof kspaceData>> | undefined;
+  if (p.data_term === 'kspace') {
+    if (simInputs.length !== 1) throw ctx.paramError('data_term', "'kspace' needs the simulate-mrf stage (its k-space) in this stage's needs");
+    if (height !== width) throw new PipelineError(`the k-space data term needs a square matrix, got ${height}×${width}`, { file: join(reconInput.displayDir, 'series.npy') });
+    kspace = await kspaceData(simInputs[0]!, phi32, phi.rank, height, p.kspace_weighting);
+  }
+
   const run = trainingRun<CoefficientMaps>(ctx, p);
   const stopping = planStopping<CoefficientMaps>(
     ctx,
@@ -148,18 +182,16 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
       residual: (maps, mask) => coefficientResidual(maps.coefficients, channels, phi.rank, voxels, mask),
       ...(truth ? { oracle: mrfOracle(dict, voxels, truth), oracleKey: 't2.brain_no_csf' } : {}),
       seed: p.seed,
+      // k-space: σ² per real value is half the recorded E|n|² per complex sample.
+      ...(kspace
+        ? { knownNoise: { variance: kspace.variance / 2, source: `${kspace.file} noise.kspace_sample_variance`, tau: p.stopping.kspace_tau, residual: (maps: CoefficientMaps) => kspace!.residual(maps.coefficients) } }
+        : {}),
     },
     run.log,
   );
   // A voxel mask (all channels held out together): the first channel's row.
   const heldOut = stopping.heldOut?.subarray(0, voxels);
 
-  let dataLoss: ((c: Float32Array) => { value: number; grad: Float32Array }) | undefined;
-  if (p.data_term === 'kspace') {
-    if (simInputs.length !== 1) throw ctx.paramError('data_term', "'kspace' needs the simulate-mrf stage (its k-space) in this stage's needs");
-    if (height !== width) throw new PipelineError(`the k-space data term needs a square matrix, got ${height}×${width}`, { file: join(reconInput.displayDir, 'series.npy') });
-    dataLoss = await kspaceDataLoss(simInputs[0]!, phi32, phi.rank, height);
-  }
 
   const result = await trainSubspaceNet({
     ...run.options(stopping),
@@ -169,7 +201,8 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
     net: { blocks: p.network.blocks, width: p.network.width },
     loss: p.loss,
     ...(heldOut ? { heldOut } : {}),
-    ...(dataLoss ? { dataLoss } : {}),
+    ...(kspace ? { dataLoss: kspace.loss } : {}),
+    channelScale: p.channel_scale,
   });
 
   const { maps, record } = stopping.finish({ coefficients: result.coefficients }, result);
@@ -182,6 +215,7 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
     info: {
       backend: result.backend, steps: p.steps, steps_done: result.stepsDone, loss: p.loss, ema_decay: p.ema_decay,
       blocks: p.network.blocks, width: p.network.width, step_ms: result.stepMs, rank: phi.rank,
+      data_term: p.data_term, ...(kspace ? { kspace_weighting: p.kspace_weighting } : {}), channel_scale: p.channel_scale,
       stopping: { rule: record.rule_used, step: record.output.step, elapsed_s: record.output.elapsed_s, reason: record.output.reason },
     },
   });
