@@ -23,8 +23,9 @@ for (const name of pipelines) {
   // Two stages side by side: each training uses one core fully (wasm is single-threaded in Node).
   await $`node packages/stages/dist/cli.js run ${name} --parallel 2`;
 }
-// Ablation (loss × residual blocks) and noise sweeps: one cached target per point, compared in reports/<sweep>/.
-const sweeps = ['ablation', 'noise'];
+// Ablation (loss × residual blocks), noise, and the MRF network's gain over simulation and network
+// seeds and over noise levels: one cached target per point, compared in reports/<sweep>/.
+const sweeps = ['ablation', 'noise', 'mrf-seeds', 'mrf-noise'];
 for (const name of sweeps) {
   console.log(chalk.bold(`\n=== sweep ${name} ===`));
   await $`node packages/stages/dist/cli.js sweep ${name} --parallel 2`;

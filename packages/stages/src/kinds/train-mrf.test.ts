@@ -52,3 +52,26 @@ test('kspaceLoss: zero at the coefficients that made the data; gradient = finite
   }
   assert.throws(() => kspaceLoss(op, y, w.subarray(1)), /kspace: length/);
 });
+
+test('kspaceResidual: 0 at the coefficients that made the data; σ²/2 per real value with white noise of E|n|² = σ²', async () => {
+  const { subspaceNufftOperator, variableDensitySpiral, randomComplex } = await import('@relaxomap/recon');
+  const { createRng } = await import('@relaxomap/physics');
+  const { kspaceResidual } = await import('./train-mrf.js');
+  const traj = variableDensitySpiral({ imageSize: 16, nInterleaves: 4 });
+  const interleafOf = Array.from({ length: 40 }, (_, t) => t % 4);
+  const phi = new Float32Array(2 * 40);
+  for (let t = 0; t < 40; t++) [phi[t], phi[40 + t]] = [1 / Math.sqrt(40), (t % 2 ? -1 : 1) / Math.sqrt(40)];
+  const op = subspaceNufftOperator(traj, interleafOf, { values: phi, rank: 2, complex: false }, { imageShape: [16, 16] });
+  const c0 = randomComplex(2 * 256, 3);
+  const clean = op.apply(c0);
+  const ones = new Float32Array(clean.length / 2).fill(1);
+  assert.ok(kspaceResidual(op, clean, ones)(c0) < 1e-10);
+  // Complex white noise with E|n|² = 4 (σ = √2 per real part): the residual at c0 is ≈ 2 per real value.
+  const rng = createRng(9);
+  const y = clean.map((v) => v + Math.SQRT2 * rng.normal());
+  const value = kspaceResidual(op, y, ones)(c0);
+  assert.ok(Math.abs(value / 2 - 1) < 0.03, `residual ${value} vs 2 (${ones.length} samples)`);
+  // Weights: the weighted mean, so constant weights change nothing.
+  assert.ok(Math.abs(kspaceResidual(op, y, ones.map(() => 3))(c0) - value) < 1e-9 * value);
+  assert.throws(() => kspaceResidual(op, y, ones.subarray(1)), /kspace: length/);
+});

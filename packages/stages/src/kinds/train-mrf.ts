@@ -192,7 +192,6 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
   // A voxel mask (all channels held out together): the first channel's row.
   const heldOut = stopping.heldOut?.subarray(0, voxels);
 
-
   const result = await trainSubspaceNet({
     ...run.options(stopping),
     series,
