@@ -256,14 +256,14 @@ function externalLoss(
  * Train the subspace network on one MRF scan and return its coefficient maps for every slice.
  *
  * Input: c_in = {@link projectSeries}(series), as 2·rank channels (re of each coefficient, then
- * im), divided by s = max over voxels of ‖c_in‖ (the norm of the voxel's coefficient vector, = the
- * norm of its projected series since Φ's rows are orthonormal). Output: 2·rank linear channels
- * of {@link createResidualNet} (output conv × {@link SUBSPACE_OUTPUT_INIT_SCALE}), read as (re, im)
- * of c/s. Each step, on the step's slice(s): x̂ = c·Φ (re and im separately, a matMul of
- * (H·W, rank) × (rank, frames)) against x/s, loss = mean |x̂ − x/s| ('l1') or mean (x̂ − x/s)²
- * ('mse') over frames, kept voxels and (re, im) ({@link subspaceLoss}); Adam; see
- * {@link runTrainingLoop}. The returned c is multiplied back by s. tf.memory().numTensors is
- * unchanged after the call.
+ * im), channel k divided by its gain g_k ({@link channelGains}: by default one s = max over voxels
+ * of ‖c_in‖, the norm of the voxel's projected series since Φ's rows are orthonormal). Output:
+ * 2·rank linear channels of {@link createResidualNet} (output conv × {@link SUBSPACE_OUTPUT_INIT_SCALE}),
+ * read as (re, im) of c/g. Each step, on the step's slice(s): x̂ = c·Φ/s (re and im separately, a
+ * matMul of (H·W, rank) × (rank, frames) with Φ's rows × g_k/s) against x/s, loss = mean |x̂ − x/s|
+ * ('l1') or mean (x̂ − x/s)² ('mse') over frames, kept voxels and (re, im) ({@link subspaceLoss}),
+ * or `dataLoss` on c; Adam; see {@link runTrainingLoop}. The returned c is the output × g.
+ * tf.memory().numTensors is unchanged after the call.
  */
 export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<TrainSubspaceResult> {
   validate(opts);

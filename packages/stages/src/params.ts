@@ -374,8 +374,9 @@ export const figureMrfParams = z.strictObject({
 export type FigureMrfParams = z.output<typeof figureMrfParams>;
 
 /**
- * train-mrf: the scan-specific subspace network (input Φx, output c, L1 between c·Φ and x) with the
- * T2 study's stopping rule unchanged; held-out samples are whole voxels (all coefficient channels).
+ * train-mrf: the scan-specific subspace network (input Φx, output c) on the paper's image-domain term
+ * (L1 between c·Φ and x; the T2 study's stopping rule, held-out samples are whole voxels) or on the
+ * measured k-space (stopped against the acquisition's recorded noise, `stopping.kspace_tau`).
  */
 export const trainMrfParams = z.strictObject({
   network: z

@@ -1,11 +1,12 @@
 /**
- * train-mrf: the scan-specific subspace network of the paper's MRF part, trained on ONE scan's
- * 1-interleaf sliding-window time series x: input = the real and imaginary parts of its subspace
- * projection Φx, output = complex coefficient maps c, loss = L1 between c·Φ and x; T1, T2 and PD
- * from c by subspace dictionary matching. No truth is used to train or to stop: the T2 study's
- * stopping rule, unchanged (common/stopping.ts), judges the coefficient residual |c − Φx|² against
- * the noise σ² estimated from the background of the coefficient images. On a simulation the T1/T2
- * RMSE against the phantom is logged beside it (the oracle curve).
+ * train-mrf: the scan-specific subspace network of the paper's MRF part, trained on ONE scan: input =
+ * the real and imaginary parts of the subspace projection Φx of its 1-interleaf sliding-window series
+ * x, output = complex coefficient maps c; T1, T2 and PD from c by subspace dictionary matching. Data
+ * term: 'image' (the paper's), L1/MSE between c·Φ and x, stopped by the T2 study's rule against the
+ * σ² of the coefficient images' background; or 'kspace', ‖A(c·Φ) − y‖² against the measured spiral
+ * k-space y (A: subspace NUFFT), stopped when that residual reaches τ·σ² with σ² the noise the
+ * acquisition recorded (common/stopping.ts `knownNoise`). No truth is used to train or to stop; on a
+ * simulation the T1/T2 RMSE against the phantom is logged beside it (the oracle curve).
  */
 import { join } from 'node:path';
 import { readNpy, writeJsonAtomic, writeNpy } from '@relaxomap/array-io';
