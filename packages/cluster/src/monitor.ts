@@ -222,12 +222,18 @@ export async function followSubmission(sub: Submission, opts: FollowOptions): Pr
   }
 }
 
-/** After scancel: give the tasks up to 30 s to stop (SLURM's KillWait) and write their result files. */
+/**
+ * After scancel: give the tasks up to 30 s to stop (SLURM's KillWait) and write their result files.
+ * SLURM reports a job CANCELLED as soon as it is signalled, before its stage has ended its MLflow run
+ * KILLED; a task that started (its log exists) has settled only once its result file is written.
+ */
 async function settle(sub: Submission, env: NodeJS.ProcessEnv): Promise<TaskStatus[]> {
   const deadline = Date.now() + 30_000;
+  const settled = (s: TaskStatus): boolean =>
+    (s.phase === 'done' || s.phase === 'failed') && (!existsSync(s.log) || existsSync(resultFile(sub.dir, s.job, s.index)));
   for (;;) {
     const statuses = pollSubmission(sub, env);
-    if (Date.now() > deadline || statuses.every((s) => s.phase === 'done' || s.phase === 'failed')) return statuses;
+    if (Date.now() > deadline || statuses.every(settled)) return statuses;
     await new Promise((ok) => setTimeout(ok, 500));
   }
 }
