@@ -280,7 +280,7 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
   const channelScale = opts.channelScale ?? 'global';
   const gains = channelGains(cIn, R, n, channelScale);
   // The series' scale s: the largest coefficient-vector norm (= the norm of the projected series).
-  const scale = channelGains(cIn, R, n, 'global')[0]!;
+  const scale = channelScale === 'global' ? gains[0]! : channelGains(cIn, R, n, 'global')[0]!;
 
   const config = {
     model: 'subspace',
