@@ -15,7 +15,7 @@ import { createWorkspace, REPO, type Workspace } from './workspace.js';
 
 const STAGES = ['dictionary', 'simulate', 'recon-single', 'recon-reference', 'train', 'train-image', 'evaluate', 'figure'];
 
-function tinyMrf(opts: { scheduleDir?: string; rank?: string; grid?: string; dataTerm?: string; loss?: string } = {}): string {
+function tinyMrf(opts: { scheduleDir?: string; rank?: string; grid?: string; dataTerm?: string; loss?: string; output?: string } = {}): string {
   return `description: tiny MRF study for tests
 stages:
   - id: dictionary
@@ -51,6 +51,8 @@ stages:
       data_term: ${opts.dataTerm ?? 'kspace'}
       loss: ${opts.loss ?? 'mse'}
       channel_scale: per-coefficient
+      output: ${opts.output ?? 'parameters'}
+      table_ratio: 1.2
       steps: 12
       checkpoint_every: 5
       stopping: { check_every: 5, held_out_fraction: 0 }
@@ -153,7 +155,9 @@ test('tiny MRF pipeline through Nx: every stage FINISHED, contract files, figure
   assert.ok(stopping.checks.every((c: { residual_ratio: number }) => c.residual_ratio > 0.5), 'k-space residual / σ² logged at every check');
   assert.equal(trainRun.tags['relaxomap.stopping.rule'], stopping.rule_used);
   assert.ok(Number.isFinite(stopping.checks[0].oracle_rmse['t2.brain']), 'oracle T2 RMSE logged (a simulation)');
-  assert.equal(JSON.parse(readFileSync(art('train/estimate.json'), 'utf8')).method, 'Network');
+  const estimate = JSON.parse(readFileSync(art('train/estimate.json'), 'utf8'));
+  assert.equal(estimate.method, 'Network');
+  assert.equal(estimate.output, 'parameters', 'T1, T2, M0 output (c on the fingerprint manifold)');
   // The paper's image-domain term (L1 between c·Φ and the sliding-window series) still runs, with the background σ.
   const imageStopping = JSON.parse(readFileSync(art('train-image/stopping.json'), 'utf8'));
   assert.equal(imageStopping.noise.model !== 'known' || !imageStopping.noise.ok, true);
@@ -170,7 +174,9 @@ test('tiny MRF pipeline through Nx: every stage FINISHED, contract files, figure
   for (const f of ['fig5_mrf_maps.svg', 'fig5_mrf_maps.png', 'fig5_subspace_energy.png', 'rmse.md', 'summary.md']) {
     assert.ok(existsSync(join(ws.root, 'reports/tiny-mrf', f)), f);
   }
-  assert.match(readFileSync(join(ws.root, 'reports/tiny-mrf/summary.md'), 'utf8'), new RegExp(`rank ${subspace.rank} \\(Σσ fraction ≥ 0.95\\)`));
+  const summary = readFileSync(join(ws.root, 'reports/tiny-mrf/summary.md'), 'utf8');
+  assert.match(summary, new RegExp(`rank ${subspace.rank} \\(Σσ fraction ≥ 0.95\\)`));
+  assert.match(summary, /outputs T1, T2 and M0/);
 });
 
 test('bad MRF input: one-line errors naming file:line and field or the param, no partial artifact', () => {
@@ -199,6 +205,7 @@ test('bad MRF input: one-line errors naming file:line and field or the param, no
     [tinyMrf({ grid: '{ T1_ms: { min: 100, max: 500, ratio: 1.2 }, T2_ms: { min: 600, max: 2000, ratio: 1.2 } }' }), /stages\[0\]\.params\.grid\.T2_ms\.min: every T2 \(from 600 ms\) is ≥ every T1 \(up to 500 ms\)/],
     [tinyMrf().replace('window: 6, chunk', 'window: 0, chunk'), /stages\[2\]\.params\.window: .*>=1/],
     [tinyMrf({ loss: 'l1' }), /stages\[4\]\.params\.loss: must be 'mse' with data_term 'kspace'/],
+    [tinyMrf({ dataTerm: 'image', loss: 'l1' }), /stages\[4\]\.params\.output: 'parameters' needs data_term 'kspace'/],
   ];
   rmSync(join(ws.root, 'mlruns'), { recursive: true, force: true });
   for (const [text, pattern] of cases) {

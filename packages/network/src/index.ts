@@ -14,6 +14,8 @@ export { slicesOfStep, lrFactor, DEFAULT_SLICES_PER_STEP } from './loop.js';
 export type { TrainingOptions, TrainingRunInfo } from './loop.js';
 export { trainSubspaceNet, projectSeries, SUBSPACE_OUTPUT_INIT_SCALE } from './train-subspace.js';
 export type { SubspaceShape, CoefficientMaps, TrainSubspaceOptions, TrainSubspaceResult } from './train-subspace.js';
+export { parameterSynthesis, decodeRelaxation, checkFingerprintTable, PARAMETER_CHANNELS } from './parameter-synthesis.js';
+export type { FingerprintTable, LogAxis, OutputSynthesis } from './parameter-synthesis.js';
 export { subspaceLoss, subspaceLossNaive } from './subspace-loss.js';
 export type { SubspaceTarget } from './subspace-loss.js';
 export { WeightAverage } from './ema.js';

@@ -14,6 +14,7 @@ import { subspaceLoss, type SubspaceTarget } from './subspace-loss.js';
 import type { NamedArray } from './checkpoint.js';
 import { PATCH_SAMPLER, patchExtent, patchesOfStep, validatePatch, type PatchOptions } from './patches.js';
 import { setWeights, weightsHash, type NetWeights } from './weights.js';
+import type { OutputSynthesis } from './parameter-synthesis.js';
 
 /** Layout of an MRF series (frame, slice, y, x) and of its subspace (rank coefficients). */
 export interface SubspaceShape {
@@ -64,6 +65,12 @@ export interface TrainSubspaceOptions extends TrainingOptions<CoefficientMaps> {
    * contrast, are O(1) channels of the network and are learned as fast as the first.
    */
   channelScale?: 'global' | 'per-coefficient';
+  /**
+   * What the network outputs: by default 2·rank channels, c/g; with a synthesis, its `channels`
+   * outputs per voxel, turned into c by `apply` (e.g. {@link parameterSynthesis}: T1, T2 and a
+   * complex M0, c on the fingerprint manifold). Needs `dataLoss`.
+   */
+  synthesis?: OutputSynthesis;
 }
 
 /** Result of {@link trainSubspaceNet}; `lossHistory` in normalised units. */
@@ -116,6 +123,10 @@ function validate(o: TrainSubspaceOptions): void {
   if (o.dataLoss !== undefined && (o.slicesPerStep ?? DEFAULT_SLICES_PER_STEP) !== 1) throw new Error('slicesPerStep: dataLoss needs 1 slice per step');
   if (o.heldOut !== undefined && o.heldOut.length !== S * H * W) {
     throw new Error(`heldOut: length ${o.heldOut.length} is not slices·height·width = ${S * H * W}`);
+  }
+  if (o.synthesis !== undefined) {
+    if (o.dataLoss === undefined) throw new Error('synthesis: needs dataLoss (the loss is computed on the synthesised coefficients)');
+    if (o.synthesis.rank !== o.shape.rank) throw new Error(`synthesis: rank ${o.synthesis.rank} differs from shape.rank ${o.shape.rank}`);
   }
   if (o.patch !== undefined) {
     validatePatch(o.patch);
@@ -198,12 +209,20 @@ export function channelGains(cIn: Float32Array, R: number, n: number, mode: 'glo
 }
 
 /** Predict c for every slice, one slice at a time; (rank, slice, y, x) complex interleaved, channel k × gains[k]. */
-async function predictAll(net: ResidualNet, x: tf.Tensor4D, R: number, gains: Float32Array): Promise<CoefficientMaps> {
+async function predictAll(net: ResidualNet, x: tf.Tensor4D, R: number, gains: Float32Array, synthesis?: OutputSynthesis): Promise<CoefficientMaps> {
   const [S, H, W, C] = x.shape;
   const hw = H * W;
   const n = S * hw;
   const coefficients = new Float32Array(2 * R * n);
   for (let s = 0; s < S; s++) {
+    if (synthesis !== undefined) {
+      const out = tf.tidy(() => net.apply(tf.slice(x, [s, 0, 0, 0], [1, H, W, C])));
+      const { c } = synthesis.apply((await out.data()) as Float32Array, hw);
+      out.dispose();
+      // (rank, voxel of the slice) → (rank, slice, voxel)
+      for (let r = 0; r < R; r++) coefficients.set(c.subarray(2 * r * hw, 2 * (r + 1) * hw), 2 * (r * n + s * hw));
+      continue;
+    }
     const out = tf.tidy(() => tf.mul(net.apply(tf.slice(x, [s, 0, 0, 0], [1, H, W, C])), tf.tensor1d(gains)));
     const d = (await out.data()) as Float32Array;
     out.dispose();
@@ -252,6 +271,21 @@ function externalLoss(
   return loss(out) as tf.Scalar;
 }
 
+/** {@link externalLoss} through a synthesis: output (1, H, W, channels) → c → `fn`, gradient by the synthesis' vjp. */
+function synthesisLoss(
+  out: tf.Tensor4D, slice: number, hw: number, synthesis: OutputSynthesis,
+  fn: NonNullable<TrainSubspaceOptions['dataLoss']>,
+): tf.Scalar {
+  const loss = tf.customGrad((...args: unknown[]) => {
+    const o = args[0] as tf.Tensor4D;
+    const { c, vjp } = synthesis.apply(o.dataSync() as Float32Array, hw);
+    const { value, grad } = fn(c, slice);
+    const g = vjp(grad);
+    return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor) => [tf.mul(dy, tf.tensor4d(g, o.shape))] };
+  });
+  return loss(out) as tf.Scalar;
+}
+
 /**
  * Train the subspace network on one MRF scan and return its coefficient maps for every slice.
  *
@@ -292,6 +326,7 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
     ...(opts.patch !== undefined ? { patch: { size: opts.patch.size, perStep: opts.patch.perStep, sampler: PATCH_SAMPLER } } : {}),
     ...(opts.initialWeights !== undefined ? { initialWeights: weightsHash(opts.initialWeights).slice(0, 16) } : {}),
     ...(channelScale !== 'global' ? { channelScale } : {}),
+    ...(opts.synthesis !== undefined ? { synthesis: { channels: opts.synthesis.channels } } : {}),
   };
 
   // Targets (slice, voxel, frame), re and im, divided by the scale: the layout of c·Φ's rows.
@@ -323,7 +358,7 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
   const phi = tf.tensor2d(phiRows, [R, F]);
   const phiT = tf.transpose(phi) as tf.Tensor2D;
   const net = createResidualNet({
-    inChannels: C, outChannels: C, width: opts.net.width, blocks: opts.net.blocks, seed: opts.seed,
+    inChannels: C, outChannels: opts.synthesis?.channels ?? C, width: opts.net.width, blocks: opts.net.blocks, seed: opts.seed,
     outputInitScale: SUBSPACE_OUTPUT_INIT_SCALE, name: 'subspacenet',
   });
   try {
@@ -374,10 +409,11 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
           weight: keep && join(keep),
           count: 2 * F * Math.max(1, slices.reduce((a, s) => a + kept[s]!, 0)),
         };
+        if (opts.synthesis !== undefined) return () => synthesisLoss(net.apply(input), slices[0]!, hw, opts.synthesis!, opts.dataLoss!);
         if (opts.dataLoss !== undefined) return () => externalLoss(net.apply(input), slices[0]!, R, hw, gains, opts.dataLoss!);
         return () => subspaceLoss(tf.reshape(net.apply(input), [B * hw, C]), opts.loss, target);
       },
-      predict: (blind) => predictAll(net, blind ? xTrain : x, R, gains),
+      predict: (blind) => predictAll(net, blind ? xTrain : x, R, gains, opts.synthesis),
       blind: xTrain !== x,
     });
     return {

@@ -38,5 +38,7 @@ export { symmetricEigen } from './eig.js';
 export type { SymmetricEigen } from './eig.js';
 export { dictionaryGram, mrfSubspace, projectTimeSeries, synthesizeTimeSeries, compressDictionary } from './subspace.js';
 export type { RealDictionary, MrfSubspace, SubspaceRank, CompressedMrfDictionary } from './subspace.js';
+export { fingerprintTable } from './mrf-table.js';
+export type { SubspaceFingerprintTable, LogAxisSpec } from './mrf-table.js';
 export { benchmarkDictionary } from './mrf-benchmark.js';
 export type { DictionaryBenchmark, DictionaryBenchmarkOptions } from './mrf-benchmark.js';

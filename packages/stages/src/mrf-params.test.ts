@@ -54,3 +54,16 @@ test('simulate-mrf defaults: slice 90 at 2 mm on a 112 matrix, 3 T tissues, 48 i
   assert.equal(bad.success, false);
   assert.deepEqual(bad.error!.issues[0]!.path, ['reference', 'repeats']);
 });
+
+test('train-mrf output: the paper\'s free coefficients by default; the parameter output needs the k-space term', async () => {
+  const { trainMrfParams } = await import('./params.js');
+  const p = trainMrfParams.parse({});
+  assert.equal(p.output, 'coefficients');
+  assert.equal(p.table_ratio, 1.04);
+  assert.equal(trainMrfParams.safeParse({ output: 'parameters', data_term: 'kspace', loss: 'mse', stopping: { held_out_fraction: 0 } }).success, true);
+  const bad = trainMrfParams.safeParse({ output: 'parameters' });
+  assert.equal(bad.success, false);
+  assert.deepEqual(bad.error!.issues[0]!.path, ['output']);
+  assert.match(bad.error!.issues[0]!.message, /'parameters' needs data_term 'kspace'/);
+  assert.equal(trainMrfParams.safeParse({ table_ratio: 1 }).success, false);
+});

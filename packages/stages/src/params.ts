@@ -398,6 +398,13 @@ export const trainMrfParams = z.strictObject({
    * own RMS, so the small trailing coefficients (most of the T1/T2 contrast) train as fast as the first.
    */
   channel_scale: z.enum(['global', 'per-coefficient']).default('global'),
+  /**
+   * coefficients: the paper's output, 2·rank free channels c; parameters: T1, T2 and a complex M0
+   * per voxel, c = M0·a(T1, T2) on the fingerprint manifold (a interpolated from an EPG table over
+   * the dictionary's T1 and T2 ranges in `table_ratio` steps). Needs data_term 'kspace'.
+   */
+  output: z.enum(['coefficients', 'parameters']).default('coefficients'),
+  table_ratio: z.number().gt(1).max(1.5).default(1.04),
   learning_rate: positive.default(1e-3),
   lr_schedule: z.enum(['constant', 'cosine']).default('constant'),
   steps: z.number().int().min(1).default(1500),
@@ -413,6 +420,9 @@ export const trainMrfParams = z.strictObject({
     kspace_tau: z.number().min(0.5).max(2).default(1.05),
   }).prefault({}),
 }).superRefine((p, ctx) => {
+  if (p.output === 'parameters' && p.data_term !== 'kspace') {
+    ctx.addIssue({ code: 'custom', path: ['output'], message: "'parameters' needs data_term 'kspace' (the loss is computed on the synthesised coefficients)" });
+  }
   if (p.data_term !== 'kspace') return;
   if (p.loss !== 'mse') {
     ctx.addIssue({ code: 'custom', path: ['loss'], message: "must be 'mse' with data_term 'kspace' (the k-space term is the squared residual Σ w·|A(c·Φ) − y|²)" });

@@ -170,7 +170,8 @@ export function summaryMarkdown(pipeline: string, ev: MrfEvaluation, subspace: S
       const term = m.info?.data_term === 'kspace'
         ? `squared k-space residual ‖A(c·Φ) − y‖² (weights: ${String(m.info?.kspace_weighting)})`
         : `${String(m.info?.loss).toUpperCase()} loss between c·Φ and the sliding-window series`;
-      lines.push(`**${m.method}:** ${m.info?.blocks} residual blocks × width ${m.info?.width}, ${term}; coefficients of step ${stop.step} ` +
+      const output = m.info?.output === 'parameters' ? 'outputs T1, T2 and M0 (c = M0·a(T1, T2) on the fingerprint manifold)' : 'outputs the coefficients c';
+      lines.push(`**${m.method}:** ${m.info?.blocks} residual blocks × width ${m.info?.width}, ${output}, ${term}; maps of step ${stop.step} ` +
         `(${stop.elapsed_s.toFixed(0)} s of training, at most ${m.info?.steps} steps), chosen by the ${stop.rule} rule: ${stop.reason}.`, '');
     }
   }

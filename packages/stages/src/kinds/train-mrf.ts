@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { readNpy, writeJsonAtomic, writeNpy } from '@relaxomap/array-io';
 import { matchDictionary } from '@relaxomap/fitting';
 import { rmse } from '@relaxomap/metrics';
-import { projectSeries, trainSubspaceNet, type CoefficientMaps, type SubspaceShape } from '@relaxomap/network';
+import { parameterSynthesis, projectSeries, trainSubspaceNet, type CoefficientMaps, type OutputSynthesis, type SubspaceShape } from '@relaxomap/network';
 import { PipelineError, type StageContext, type StageInput } from '@relaxomap/pipeline';
-import type { CompressedMrfDictionary } from '@relaxomap/physics';
+import { fingerprintTable, type CompressedMrfDictionary } from '@relaxomap/physics';
 import { singleInterleafDcf, subspaceNufftOperator, variableDensitySpiral, type LinearOperator, type SpiralOptions } from '@relaxomap/recon';
 import type { TrainMrfParams } from '../params.js';
-import { readCompressedDictionary, readNpyChecked, readPhi, writeMrfMapSet, readJsonFile } from '../common/mrf-files.js';
+import { readCompressedDictionary, readNpyChecked, readPhi, readSequence, writeMrfMapSet, readJsonFile } from '../common/mrf-files.js';
 import { regionMask, regionsFor } from '../common/regions.js';
 import { requireInput } from '../common/series.js';
 import { planStopping } from '../common/stopping.js';
@@ -135,6 +135,30 @@ async function kspaceData(simInput: StageInput, phi: Float32Array, rank: number,
   return { loss: kspaceLoss(op, y, w), residual: kspaceResidual(op, y, w), variance, file: acqFile };
 }
 
+/** RMS over voxels of ‖c_k‖ (all coefficients): the typical magnitude of a voxel's projected series. */
+export function rmsNorm(c: Float32Array, voxels: number): number {
+  let sum = 0;
+  for (let j = 0; j < c.length; j++) sum += c[j]! ** 2;
+  return Math.sqrt(sum / voxels);
+}
+
+/**
+ * The parameter output (params `output: parameters`): an EPG fingerprint table over the
+ * dictionary's T1 and T2 ranges (its sequence.json), projected onto Φ, and the synthesis
+ * c = M0·a(T1, T2) with M0 in units of the projected series' RMS norm.
+ */
+async function parameterOutput(
+  ctx: StageContext<TrainMrfParams>, dictInput: StageInput, dict: CompressedMrfDictionary,
+  phi: { rank: number; nTR: number; phi: Float64Array }, projected: Float32Array, voxels: number,
+): Promise<OutputSynthesis> {
+  const { seq, B1 } = readSequence(dictInput);
+  const range = (v: Float64Array) => ({ min: v.reduce((a, b) => Math.min(a, b)), max: v.reduce((a, b) => Math.max(a, b)), ratio: ctx.params.table_ratio });
+  const started = performance.now();
+  const table = await fingerprintTable(seq, { T1: range(dict.T1), T2: range(dict.T2) }, phi, { B1 });
+  ctx.log(`parameter output: fingerprint table ${table.logT1.count} T1 × ${table.logT2.count} T2 in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return parameterSynthesis(table, rmsNorm(projected, voxels));
+}
+
 export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
   const p = ctx.params;
   const reconInput = requireInput(ctx, ['mrf-sliding-window'], '1-interleaf sliding-window reconstruction (mrf-sliding-window)');
@@ -173,6 +197,8 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
     kspace = await kspaceData(simInputs[0]!, phi32, phi.rank, height, p.kspace_weighting);
   }
 
+  const synthesis = p.output === 'parameters' ? await parameterOutput(ctx, dictInput, dict, phi, projected, voxels) : undefined;
+
   const run = trainingRun<CoefficientMaps>(ctx, p);
   const stopping = planStopping<CoefficientMaps>(
     ctx,
@@ -203,6 +229,7 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
     ...(heldOut ? { heldOut } : {}),
     ...(kspace ? { dataLoss: kspace.loss } : {}),
     channelScale: p.channel_scale,
+    ...(synthesis ? { synthesis } : {}),
   });
 
   const { maps, record } = stopping.finish({ coefficients: result.coefficients }, result);
@@ -215,7 +242,7 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
     info: {
       backend: result.backend, steps: p.steps, steps_done: result.stepsDone, loss: p.loss, ema_decay: p.ema_decay,
       blocks: p.network.blocks, width: p.network.width, step_ms: result.stepMs, rank: phi.rank,
-      data_term: p.data_term, ...(kspace ? { kspace_weighting: p.kspace_weighting } : {}), channel_scale: p.channel_scale,
+      data_term: p.data_term, ...(kspace ? { kspace_weighting: p.kspace_weighting } : {}), channel_scale: p.channel_scale, output: p.output,
       stopping: { rule: record.rule_used, step: record.output.step, elapsed_s: record.output.elapsed_s, reason: record.output.reason },
     },
   });
