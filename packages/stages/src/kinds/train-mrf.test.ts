@@ -75,3 +75,10 @@ test('kspaceResidual: 0 at the coefficients that made the data; σ²/2 per real 
   assert.ok(Math.abs(kspaceResidual(op, y, ones.map(() => 3))(c0) - value) < 1e-9 * value);
   assert.throws(() => kspaceResidual(op, y, ones.subarray(1)), /kspace: length/);
 });
+
+test('rmsNorm: RMS over voxels of the coefficient-vector norm, by hand', async () => {
+  const { rmsNorm } = await import('./train-mrf.js');
+  // rank 2, 2 voxels, (rank, voxel) complex: voxel 0 has c = (3 + 4i, 0), voxel 1 has c = (0, 1 − 1i).
+  const c2 = Float32Array.from([3, 4, 0, 0, 0, 0, 1, -1]);
+  assert.ok(Math.abs(rmsNorm(c2, 2) - Math.sqrt((25 + 2) / 2)) < 1e-6);
+});

@@ -1,7 +1,9 @@
 /**
  * train-mrf: the scan-specific subspace network of the paper's MRF part, trained on ONE scan: input =
  * the real and imaginary parts of the subspace projection Φx of its 1-interleaf sliding-window series
- * x, output = complex coefficient maps c; T1, T2 and PD from c by subspace dictionary matching. Data
+ * x, output = complex coefficient maps c (the paper's) or, with `output: parameters`, T1, T2 and a
+ * complex M0 per voxel synthesised to c = M0·a(T1, T2) from an EPG fingerprint table (no coefficient
+ * vector off the fingerprint manifold); T1, T2 and PD from c by subspace dictionary matching. Data
  * term: 'image' (the paper's), L1/MSE between c·Φ and x, stopped by the T2 study's rule against the
  * σ² of the coefficient images' background; or 'kspace', ‖A(c·Φ) − y‖² against the measured spiral
  * k-space y (A: subspace NUFFT), stopped when that residual reaches τ·σ² with σ² the noise the
@@ -135,7 +137,7 @@ async function kspaceData(simInput: StageInput, phi: Float32Array, rank: number,
   return { loss: kspaceLoss(op, y, w), residual: kspaceResidual(op, y, w), variance, file: acqFile };
 }
 
-/** RMS over voxels of ‖c_k‖ (all coefficients): the typical magnitude of a voxel's projected series. */
+/** RMS over voxels of the coefficient-vector norm ‖c_v‖, c (rank, voxel) complex: a voxel's typical projected-series magnitude. */
 export function rmsNorm(c: Float32Array, voxels: number): number {
   let sum = 0;
   for (let j = 0; j < c.length; j++) sum += c[j]! ** 2;
@@ -242,7 +244,7 @@ export async function run(ctx: StageContext<TrainMrfParams>): Promise<void> {
     info: {
       backend: result.backend, steps: p.steps, steps_done: result.stepsDone, loss: p.loss, ema_decay: p.ema_decay,
       blocks: p.network.blocks, width: p.network.width, step_ms: result.stepMs, rank: phi.rank,
-      data_term: p.data_term, ...(kspace ? { kspace_weighting: p.kspace_weighting } : {}), channel_scale: p.channel_scale, output: p.output,
+      data_term: p.data_term, ...(kspace ? { kspace_weighting: p.kspace_weighting } : {}), channel_scale: p.channel_scale, output: p.output, ...(synthesis ? { table_ratio: p.table_ratio } : {}),
       stopping: { rule: record.rule_used, step: record.output.step, elapsed_s: record.output.elapsed_s, reason: record.output.reason },
     },
   });
