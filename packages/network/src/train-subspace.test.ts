@@ -362,7 +362,7 @@ test('parameter output (synthesis): T1, T2 and M0 maps recovered from a noise-fr
   };
   for (let i = 0; i < 8; i++) {
     for (let j = 0; j < 10; j++) {
-      const v = [1, 0.5 * Math.sin(i / 2), 0.5 * Math.cos(j / 3)];
+      const v = [1, 0.5 * Math.sin(i / 5), 0.5 * Math.cos(j / 3)]; // monotonic in i and j: (T1, T2) identifiable
       const norm = Math.hypot(...v);
       v.forEach((x, r) => (table.values[(i * 10 + j) * rank + r] = x / norm));
     }
@@ -400,10 +400,39 @@ test('parameter output (synthesis): T1, T2 and M0 maps recovered from a noise-fr
   // Coefficients on the manifold: the fitted c = M0·a, compared per voxel with the truth.
   const median = medianRelativeError(res.coefficients, truth, region, rank);
   assert.ok(median < 0.02, `median relative error ${median}`);
-  // The regions' T1/T2 differ by several nodes, so c within 2 % pins them (here for the record).
+  // T1 and T2 of the fit: per voxel, the table point whose fingerprint is most parallel to the fitted c
+  // (a fine search over u), against the regions' true values — which differ by > 2× in both.
+  const G = 161;
+  const probe = new Float32Array(4 * G * G);
+  for (let a = 0; a < G; a++) for (let b = 0; b < G; b++) probe.set([-2 + (4 * a) / (G - 1), -2 + (4 * b) / (G - 1), 1, 0], 4 * (a * G + b));
+  const atoms = synthesis.apply(probe, G * G).c; // (rank, G²) complex, imaginary parts 0
+  const fitted = (i: number): { T1: number; T2: number } => {
+    let best = -1;
+    let arg = 0;
+    for (let g = 0; g < G * G; g++) {
+      let re = 0, im = 0, norm = 0;
+      for (let r = 0; r < rank; r++) {
+        const a = atoms[2 * (r * G * G + g)]!;
+        re += a * res.coefficients[2 * (r * n + i)]!;
+        im += a * res.coefficients[2 * (r * n + i) + 1]!;
+        norm += a * a;
+      }
+      const score = (re * re + im * im) / norm;
+      if (score > best) [best, arg] = [score, g];
+    }
+    return decodeRelaxation(probe[4 * arg]!, probe[4 * arg + 1]!, table);
+  };
   const disc = decodeRelaxation(U_DISC[0]!, U_DISC[1]!, table);
   const square = decodeRelaxation(U_SQUARE[0]!, U_SQUARE[1]!, table);
   assert.ok(disc.T1 / square.T1 > 2 && square.T2 / disc.T2 > 2);
+  for (const [label, want] of [[1, disc], [2, square]] as const) {
+    const fits = [...Array(n).keys()].filter((i) => region[i] === label).map(fitted);
+    for (const key of ['T1', 'T2'] as const) {
+      const v = fits.map((f) => f[key]).sort((x, y) => x - y);
+      const got = v[v.length >> 1]!;
+      assert.ok(Math.abs(got / want[key] - 1) < 0.05, `region ${label} ${key}: median ${got} vs ${want[key]}`);
+    }
+  }
   await assert.rejects(
     trainSubspaceNet({ series, phi, shape, net: { blocks: 1, width: 8 }, loss: 'mse', learningRate: 1e-3, steps: 1, seed: 1, synthesis }),
     /synthesis: needs dataLoss/,

@@ -208,77 +208,69 @@ export function channelGains(cIn: Float32Array, R: number, n: number, mode: 'glo
   return gains;
 }
 
-/** Predict c for every slice, one slice at a time; (rank, slice, y, x) complex interleaved, channel k × gains[k]. */
-async function predictAll(net: ResidualNet, x: tf.Tensor4D, R: number, gains: Float32Array, synthesis?: OutputSynthesis): Promise<CoefficientMaps> {
+/**
+ * The default output: 2·rank channels c/g (re of each coefficient, then im), times the gains → c,
+ * (rank, voxel) complex interleaved in data units; its vjp multiplies ∂L/∂c by the same gains (chain
+ * rule). A synthesis like any other, so the external loss and prediction have one path.
+ */
+function coefficientOutput(R: number, gains: Float32Array): OutputSynthesis {
+  const C = 2 * R;
+  return {
+    channels: C,
+    rank: R,
+    apply(d, hw) {
+      const c = new Float32Array(2 * R * hw);
+      for (let p = 0; p < hw; p++) {
+        for (let r = 0; r < R; r++) {
+          c[2 * (r * hw + p)] = d[p * C + r]! * gains[r]!;
+          c[2 * (r * hw + p) + 1] = d[p * C + R + r]! * gains[R + r]!;
+        }
+      }
+      const vjp = (grad: Float32Array): Float32Array => {
+        const g = new Float32Array(C * hw);
+        for (let p = 0; p < hw; p++) {
+          for (let r = 0; r < R; r++) {
+            g[p * C + r] = grad[2 * (r * hw + p)]! * gains[r]!;
+            g[p * C + R + r] = grad[2 * (r * hw + p) + 1]! * gains[R + r]!;
+          }
+        }
+        return g;
+      };
+      return { c, vjp };
+    },
+  };
+}
+
+/** Predict c for every slice, one slice at a time: (rank, slice, y, x) complex interleaved, through `output`. */
+async function predictAll(net: ResidualNet, x: tf.Tensor4D, output: OutputSynthesis): Promise<CoefficientMaps> {
   const [S, H, W, C] = x.shape;
+  const R = output.rank;
   const hw = H * W;
   const n = S * hw;
   const coefficients = new Float32Array(2 * R * n);
   for (let s = 0; s < S; s++) {
-    if (synthesis !== undefined) {
-      const out = tf.tidy(() => net.apply(tf.slice(x, [s, 0, 0, 0], [1, H, W, C])));
-      const { c } = synthesis.apply((await out.data()) as Float32Array, hw);
-      out.dispose();
-      // (rank, voxel of the slice) → (rank, slice, voxel)
-      for (let r = 0; r < R; r++) coefficients.set(c.subarray(2 * r * hw, 2 * (r + 1) * hw), 2 * (r * n + s * hw));
-      continue;
-    }
-    const out = tf.tidy(() => tf.mul(net.apply(tf.slice(x, [s, 0, 0, 0], [1, H, W, C])), tf.tensor1d(gains)));
-    const d = (await out.data()) as Float32Array;
+    const out = tf.tidy(() => net.apply(tf.slice(x, [s, 0, 0, 0], [1, H, W, C])));
+    const { c } = output.apply((await out.data()) as Float32Array, hw);
     out.dispose();
-    for (let p = 0; p < hw; p++) {
-      for (let r = 0; r < R; r++) {
-        const o = 2 * (r * n + s * hw + p);
-        coefficients[o] = d[p * C + r]!;
-        coefficients[o + 1] = d[p * C + R + r]!;
-      }
-    }
+    // (rank, voxel of the slice) → (rank, slice, voxel)
+    for (let r = 0; r < R; r++) coefficients.set(c.subarray(2 * r * hw, 2 * (r + 1) * hw), 2 * (r * n + s * hw));
   }
   return { coefficients };
 }
 
 /**
- * A loss computed in JS on the network's output (1, H, W, 2·rank) = c/g: the output is read back,
- * converted to (rank, y, x) complex in data units, and `fn`'s gradient is converted back (× g by
- * the chain rule) as the output's gradient — so any differentiable forward model (a NUFFT) can be
- * the data term without being written in TensorFlow.
+ * A loss computed in JS on the network's output (1, H, W, channels): the output is read back, turned
+ * into c (rank, y, x) complex in data units by `output`, and `fn`'s gradient is mapped back by the
+ * output's vjp as the network output's gradient — so any differentiable forward model (a NUFFT) can
+ * be the data term without being written in TensorFlow.
  */
 function externalLoss(
-  out: tf.Tensor4D, slice: number, R: number, hw: number, gains: Float32Array,
-  fn: NonNullable<TrainSubspaceOptions['dataLoss']>,
-): tf.Scalar {
-  const C = 2 * R;
-  const loss = tf.customGrad((...args: unknown[]) => {
-    const o = args[0] as tf.Tensor4D;
-    const d = o.dataSync() as Float32Array;
-    const c = new Float32Array(2 * R * hw);
-    for (let p = 0; p < hw; p++) {
-      for (let r = 0; r < R; r++) {
-        c[2 * (r * hw + p)] = d[p * C + r]! * gains[r]!;
-        c[2 * (r * hw + p) + 1] = d[p * C + R + r]! * gains[R + r]!;
-      }
-    }
-    const { value, grad } = fn(c, slice);
-    const g = new Float32Array(C * hw);
-    for (let p = 0; p < hw; p++) {
-      for (let r = 0; r < R; r++) {
-        g[p * C + r] = grad[2 * (r * hw + p)]! * gains[r]!;
-        g[p * C + R + r] = grad[2 * (r * hw + p) + 1]! * gains[R + r]!;
-      }
-    }
-    return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor) => [tf.mul(dy, tf.tensor4d(g, o.shape))] };
-  });
-  return loss(out) as tf.Scalar;
-}
-
-/** {@link externalLoss} through a synthesis: output (1, H, W, channels) → c → `fn`, gradient by the synthesis' vjp. */
-function synthesisLoss(
-  out: tf.Tensor4D, slice: number, hw: number, synthesis: OutputSynthesis,
+  out: tf.Tensor4D, slice: number, hw: number, output: OutputSynthesis,
   fn: NonNullable<TrainSubspaceOptions['dataLoss']>,
 ): tf.Scalar {
   const loss = tf.customGrad((...args: unknown[]) => {
     const o = args[0] as tf.Tensor4D;
-    const { c, vjp } = synthesis.apply(o.dataSync() as Float32Array, hw);
+    const { c, vjp } = output.apply(o.dataSync() as Float32Array, hw);
     const { value, grad } = fn(c, slice);
     const g = vjp(grad);
     return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor) => [tf.mul(dy, tf.tensor4d(g, o.shape))] };
@@ -313,6 +305,7 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
   const cIn = toPlanar(projectSeries(opts.series, opts.phi, opts.shape), R, n);
   const channelScale = opts.channelScale ?? 'global';
   const gains = channelGains(cIn, R, n, channelScale);
+  const output = opts.synthesis ?? coefficientOutput(R, gains);
   // The series' scale s: the largest coefficient-vector norm (= the norm of the projected series).
   const scale = channelScale === 'global' ? gains[0]! : channelGains(cIn, R, n, 'global')[0]!;
 
@@ -358,7 +351,7 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
   const phi = tf.tensor2d(phiRows, [R, F]);
   const phiT = tf.transpose(phi) as tf.Tensor2D;
   const net = createResidualNet({
-    inChannels: C, outChannels: opts.synthesis?.channels ?? C, width: opts.net.width, blocks: opts.net.blocks, seed: opts.seed,
+    inChannels: C, outChannels: output.channels, width: opts.net.width, blocks: opts.net.blocks, seed: opts.seed,
     outputInitScale: SUBSPACE_OUTPUT_INIT_SCALE, name: 'subspacenet',
   });
   try {
@@ -409,11 +402,10 @@ export async function trainSubspaceNet(opts: TrainSubspaceOptions): Promise<Trai
           weight: keep && join(keep),
           count: 2 * F * Math.max(1, slices.reduce((a, s) => a + kept[s]!, 0)),
         };
-        if (opts.synthesis !== undefined) return () => synthesisLoss(net.apply(input), slices[0]!, hw, opts.synthesis!, opts.dataLoss!);
-        if (opts.dataLoss !== undefined) return () => externalLoss(net.apply(input), slices[0]!, R, hw, gains, opts.dataLoss!);
+        if (opts.dataLoss !== undefined) return () => externalLoss(net.apply(input), slices[0]!, hw, output, opts.dataLoss!);
         return () => subspaceLoss(tf.reshape(net.apply(input), [B * hw, C]), opts.loss, target);
       },
-      predict: (blind) => predictAll(net, blind ? xTrain : x, R, gains, opts.synthesis),
+      predict: (blind) => predictAll(net, blind ? xTrain : x, output),
       blind: xTrain !== x,
     });
     return {

@@ -8,7 +8,7 @@
  */
 import { buildMrfDictionary, type GeometricRange, type MrfDictionaryOptions } from './mrf-dictionary.js';
 import type { FispSequence } from './mrf-fisp.js';
-import type { MrfSubspace } from './subspace.js';
+import { compressDictionary, type MrfSubspace } from './subspace.js';
 
 /** A regular axis in natural log of ms: value_j = start + j·step, j = 0 … count − 1. */
 export interface LogAxisSpec {
@@ -59,14 +59,9 @@ export async function fingerprintTable(
     }
   }
   const dict = await buildMrfDictionary({ nAtoms, T1, T2 }, seq, opts);
-  const { rank, nTR, phi } = subspace;
+  // compressDictionary's projection Φ·d̂ (complex interleaved, imaginary parts 0 for FISP): keep the real parts.
+  const { coefficients, rank } = compressDictionary(dict, subspace);
   const values = new Float32Array(nAtoms * rank);
-  for (let a = 0; a < nAtoms; a++) {
-    for (let r = 0; r < rank; r++) {
-      let s = 0;
-      for (let t = 0; t < nTR; t++) s += phi[r * nTR + t]! * dict.atoms[a * nTR + t]!;
-      values[a * rank + r] = s;
-    }
-  }
+  for (let k = 0; k < values.length; k++) values[k] = coefficients[2 * k]!;
   return { rank, logT1, logT2, values };
 }

@@ -237,7 +237,7 @@ export function synthesizeTimeSeries(coefficients: Float32Array, nVoxels: number
  */
 export function compressDictionary(
   dict: RealDictionary & { norms: Float64Array; T1: Float64Array; T2: Float64Array },
-  subspace: MrfSubspace,
+  subspace: Pick<MrfSubspace, 'rank' | 'nTR' | 'phi'>,
 ): CompressedMrfDictionary {
   checkDictionary(dict);
   const { nAtoms, nTR, atoms } = dict;
