@@ -13,7 +13,7 @@ import { readNpy } from '@relaxomap/array-io';
 import { readFileStore } from '@relaxomap/tracking';
 import { createWorkspace, REPO, type Workspace } from './workspace.js';
 
-const STAGES = ['dictionary', 'simulate', 'recon-single', 'recon-reference', 'train', 'train-image', 'evaluate', 'figure'];
+const STAGES = ['dictionary', 'simulate', 'recon-single', 'recon-reference', 'train', 'train-image', 'refine', 'evaluate', 'figure'];
 
 function tinyMrf(opts: { scheduleDir?: string; rank?: string; grid?: string; dataTerm?: string; loss?: string; output?: string } = {}): string {
   return `description: tiny MRF study for tests
@@ -60,12 +60,16 @@ stages:
     kind: train-mrf
     needs: [recon-single, dictionary, simulate]
     params: { network: { blocks: 1, width: 8 }, data_term: image, loss: l1, steps: 6, stopping: { check_every: 3 } }
+  - id: refine
+    kind: refine-mrf
+    needs: [train, dictionary, simulate]
+    params: { table_ratio: 1.2, iterations: 20 }
   - id: evaluate
     kind: evaluate-mrf
-    needs: [simulate, recon-single, recon-reference, train]
+    needs: [simulate, recon-single, recon-reference, train, refine]
   - id: figure
     kind: figure-mrf
-    needs: [simulate, dictionary, recon-single, recon-reference, train, evaluate]
+    needs: [simulate, dictionary, recon-single, recon-reference, train, refine, evaluate]
     params: { upscale: 2 }
 `;
 }
@@ -164,6 +168,16 @@ test('tiny MRF pipeline through Nx: every stage FINISHED, contract files, figure
   assert.equal(JSON.parse(readFileSync(art('train-image/estimate.json'), 'utf8')).data_term, 'image');
   assert.deepEqual((await readNpy(art('train/coefficients.npy'))).shape, [subspace.rank, 32, 32]);
 
+  // The refinement: the network's maps as the prior, fitted to the same k-space; the data residual falls.
+  const refined = JSON.parse(readFileSync(art('refine/estimate.json'), 'utf8'));
+  assert.equal(refined.method, 'Network + k-space refinement');
+  assert.equal(refined.prior_estimate, 'train');
+  assert.ok(refined.refine.rho_after < refined.refine.rho_before, `ρ ${refined.refine.rho_before} → ${refined.refine.rho_after}`);
+  const refineRun = runs.find((x) => x.runName === 'refine')!;
+  assert.equal(refineRun.metrics.rho_after?.[0]?.value, refined.refine.rho_after);
+  assert.equal(JSON.parse(readFileSync(art('refine/refine.json'), 'utf8')).history.at(-1).iteration, 20);
+  assert.deepEqual((await readNpy(art('refine/coefficients.npy'))).shape, [subspace.rank, 32, 32]);
+
   const evaluate = runs.find((x) => x.runName === 'evaluate')!;
   const metrics = JSON.parse(readFileSync(art('evaluate/metrics.json'), 'utf8'));
   assert.equal(metrics.baseline, 'recon-single');
@@ -171,6 +185,7 @@ test('tiny MRF pipeline through Nx: every stage FINISHED, contract files, figure
   const row = metrics.rows.find((x: { stage: string; against: string; region: string }) => x.stage === 'recon-single' && x.against === 'truth' && x.region === 'WM');
   assert.equal(evaluate.metrics['rmse_t1.truth.recon-single.wm']?.[0]?.value, row.rmse_t1_ms);
   assert.ok(Number.isFinite(evaluate.metrics['ratio_rmse_t2.truth.recon-reference.brain']?.[0]?.value));
+  assert.ok(Number.isFinite(evaluate.metrics['ratio_rmse_t1.reference.refine.brain']?.[0]?.value), 'the refinement is evaluated');
   for (const f of ['fig5_mrf_maps.svg', 'fig5_mrf_maps.png', 'fig5_subspace_energy.png', 'rmse.md', 'summary.md']) {
     assert.ok(existsSync(join(ws.root, 'reports/tiny-mrf', f)), f);
   }
@@ -206,6 +221,7 @@ test('bad MRF input: one-line errors naming file:line and field or the param, no
     [tinyMrf().replace('window: 6, chunk', 'window: 0, chunk'), /stages\[2\]\.params\.window: .*>=1/],
     [tinyMrf({ loss: 'l1' }), /stages\[4\]\.params\.loss: must be 'mse' with data_term 'kspace'/],
     [tinyMrf({ dataTerm: 'image', loss: 'l1' }), /stages\[4\]\.params\.output: 'parameters' needs data_term 'kspace'/],
+    [tinyMrf().replace('iterations: 20 }', 'iterations: 20, prior_std: 0 }'), /stages\[6\]\.params\.prior_std: .*>0/],
   ];
   rmSync(join(ws.root, 'mlruns'), { recursive: true, force: true });
   for (const [text, pattern] of cases) {

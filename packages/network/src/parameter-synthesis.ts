@@ -81,6 +81,19 @@ export function decodeRelaxation(uT1: number, uT2: number, table: Pick<Fingerpri
 }
 
 /**
+ * The output pair (u_T1, u_T2) that {@link decodeRelaxation} maps to (T1, T2) ms: its inverse inside
+ * the table's range; values outside are clamped to the ends (u = ±2).
+ */
+export function encodeRelaxation(T1: number, T2: number, table: Pick<FingerprintTable, 'logT1' | 'logT2'>): { uT1: number; uT2: number } {
+  const at = (T: number, ax: LogAxis): number => {
+    if (!(T > 0)) throw new Error(`T: must be a positive time in ms, got ${T}`);
+    const index = Math.min(ax.count - 1, Math.max(0, (Math.log(T) - ax.start) / ax.step));
+    return (index / (ax.count - 1) - 0.5) / AXIS_SLOPE;
+  };
+  return { uT1: at(T1, table.logT1), uT2: at(T2, table.logT2) };
+}
+
+/**
  * c = M0 · a(T1, T2) per voxel (module comment). Outputs per voxel: u_T1, u_T2 → log T, u = 0 at the
  * middle of the table's range and ±2 at its ends (clamped); M0 = m0Gain·(o_re + i·o_im), so an O(1) output is a typical
  * magnitude of the data (pass e.g. the RMS over voxels of ‖c_in‖). Bilinear interpolation of the

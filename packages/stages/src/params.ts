@@ -433,6 +433,25 @@ export const trainMrfParams = z.strictObject({
 });
 export type TrainMrfParams = z.output<typeof trainMrfParams>;
 
+/**
+ * refine-mrf: MAP fit of T1, T2 and M0 maps to the 1-interleaf k-space with a Gaussian prior centred
+ * on an upstream estimate (the network's), network/src/parameter-refine.ts.
+ */
+export const refineMrfParams = z.strictObject({
+  /** Stage id of the prior estimate (its t1/t2.npy and coefficients.npy); default: the one train-mrf stage in needs. */
+  estimate: z.string().min(1).optional(),
+  /**
+   * Prior standard deviation s in the parameter output's units (T1/T2: ±2 spans the table, 1 unit ≈ 0.98 in ln T
+   * for 100–5000 ms; M0: the RMS norm of the estimate's coefficients).
+   */
+  prior_std: positive.default(0.35),
+  iterations: z.number().int().min(1).default(150),
+  learning_rate: positive.default(0.02),
+  /** Step of the fingerprint table over the dictionary's T1/T2 ranges (as train-mrf's). */
+  table_ratio: z.number().gt(1).max(1.5).default(1.04),
+});
+export type RefineMrfParams = z.output<typeof refineMrfParams>;
+
 // ───────────────────────── Real scans (paper Figs. 3 and 4, NIST plate) ─────────────────────────
 // Kinds verify-data, load-echoes, nist-spheres, figure-maps (pipelines/nist-t2-plate.yaml, …).
 

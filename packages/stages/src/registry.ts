@@ -131,6 +131,14 @@ export const kinds = [
     writesReports: true,
     module: () => import('./kinds/figure-mrf.js'),
   }),
+  kind<p.RefineMrfParams>({
+    kind: 'refine-mrf',
+    description: 'data-consistency refinement: MAP fit of T1, T2, M0 maps to the 1-interleaf k-space with a Gaussian prior centred on the network\'s maps',
+    params: p.refineMrfParams,
+    uses: ['network', 'fitting', 'physics', 'recon'],
+    externalDependencies: TFJS,
+    module: () => import('./kinds/refine-mrf.js'),
+  }),
   kind<p.TrainMrfParams>({
     kind: 'train-mrf',
     description: 'scan-specific subspace CNN: 1-interleaf series → coefficient maps c (L1 on c·Φ), stopped by the noise rule → T1, T2, PD',

@@ -16,14 +16,16 @@ import { matchDictionary } from '@relaxomap/fitting';
 import { rmse } from '@relaxomap/metrics';
 import { parameterSynthesis, projectSeries, trainSubspaceNet, type CoefficientMaps, type OutputSynthesis, type SubspaceShape } from '@relaxomap/network';
 import { PipelineError, type StageContext, type StageInput } from '@relaxomap/pipeline';
-import { fingerprintTable, type CompressedMrfDictionary } from '@relaxomap/physics';
-import { singleInterleafDcf, subspaceNufftOperator, variableDensitySpiral, type LinearOperator, type SpiralOptions } from '@relaxomap/recon';
+import type { CompressedMrfDictionary } from '@relaxomap/physics';
 import type { TrainMrfParams } from '../params.js';
-import { readCompressedDictionary, readNpyChecked, readPhi, readSequence, writeMrfMapSet, readJsonFile } from '../common/mrf-files.js';
+import { readCompressedDictionary, readNpyChecked, readPhi, writeMrfMapSet, readJsonFile } from '../common/mrf-files.js';
+import { dictionaryFingerprintTable, kspaceData } from '../common/mrf-model.js';
 import { regionMask, regionsFor } from '../common/regions.js';
 import { requireInput } from '../common/series.js';
 import { planStopping } from '../common/stopping.js';
 import { startBackend, trainingRun } from '../common/training.js';
+
+export { kspaceLoss, kspaceResidual } from '../common/mrf-model.js';
 
 /** (rank, voxel) complex interleaved → (2·rank, voxel) real channels: re of each coefficient, then im. */
 export function coefficientChannels(c: Float32Array, rank: number, voxels: number): Float32Array {
@@ -69,74 +71,6 @@ function mrfOracle(dict: CompressedMrfDictionary, voxels: number, truth: { t1: F
   };
 }
 
-/**
- * k-space data consistency of coefficient maps c: value = Σ w·|A(c) − y|² / Σ w·|y|², gradient
- * 2·Aᴴ(w ⊙ (A(c) − y)) / Σ w·|y|² (A: the subspace NUFFT c → (TR, sample), i.e. the NUFFT of c·Φ
- * frame by frame; w: density compensation per (TR, sample)). Pure given the operator.
- */
-export function kspaceLoss(op: LinearOperator, y: Float32Array, w: Float32Array): (c: Float32Array) => { value: number; grad: Float32Array } {
-  if (y.length !== 2 * w.length) throw new Error(`kspace: length ${y.length} is not 2·weights (${w.length})`);
-  let norm = 0;
-  for (let j = 0; j < w.length; j++) norm += w[j]! * (y[2 * j]! ** 2 + y[2 * j + 1]! ** 2);
-  if (!(norm > 0)) throw new Error('kspace: the weighted data are zero');
-  return (c) => {
-    const r = op.apply(c);
-    let value = 0;
-    for (let j = 0; j < w.length; j++) {
-      const re = r[2 * j]! - y[2 * j]!;
-      const im = r[2 * j + 1]! - y[2 * j + 1]!;
-      value += w[j]! * (re * re + im * im);
-      r[2 * j] = (2 * w[j]! * re) / norm;
-      r[2 * j + 1] = (2 * w[j]! * im) / norm;
-    }
-    return { value: value / norm, grad: op.adjoint(r) };
-  };
-}
-
-/**
- * Mean squared k-space residual per real value, Σ w·|A(c) − y|² / (2·Σ w): with w = 1, the
- * quantity whose expectation at the true c is σ²/2 per real value (E|n|² = σ² per complex sample).
- */
-export function kspaceResidual(op: LinearOperator, y: Float32Array, w: Float32Array): (c: Float32Array) => number {
-  if (y.length !== 2 * w.length) throw new Error(`kspace: length ${y.length} is not 2·weights (${w.length})`);
-  let sumW = 0;
-  for (let j = 0; j < w.length; j++) sumW += w[j]!;
-  return (c) => {
-    const r = op.apply(c);
-    let value = 0;
-    for (let j = 0; j < w.length; j++) value += w[j]! * ((r[2 * j]! - y[2 * j]!) ** 2 + (r[2 * j + 1]! - y[2 * j + 1]!) ** 2);
-    return value / (2 * sumW);
-  };
-}
-
-/**
- * The k-space data term of a simulate-mrf acquisition (1 interleaf per TR): the loss, the residual
- * the stopping rule judges, and the noise σ² the acquisition recorded. Weights w = 1 ('none') make
- * the loss the Gaussian log-likelihood of white k-space noise; 'dcf' weights each sample by its
- * density compensation (the gridding reconstruction's weighting, which amplifies noise at the edge
- * of k-space).
- */
-async function kspaceData(simInput: StageInput, phi: Float32Array, rank: number, size: number, weighting: 'none' | 'dcf') {
-  const acqFile = join(simInput.displayDir, 'acquisition.json');
-  const acq = readJsonFile(simInput, 'acquisition.json') as { spiral: SpiralOptions; interleaf_of_TR: { single: number[] }; noise?: { kspace_sample_variance?: unknown } };
-  const variance = acq.noise?.kspace_sample_variance;
-  if (typeof variance !== 'number' || !(variance > 0)) {
-    throw new PipelineError(`must be a positive number, the noise E|n|² per k-space sample (got ${JSON.stringify(variance)})`, { file: acqFile, field: 'noise.kspace_sample_variance' });
-  }
-  const ks = await readNpyChecked(simInput, 'kspace_single.npy', 2, '(TR, sample)');
-  const traj = variableDensitySpiral(acq.spiral);
-  const interleafOf = acq.interleaf_of_TR.single;
-  const op = subspaceNufftOperator(traj, interleafOf, { values: phi, rank, complex: false }, { imageShape: [size, size] });
-  const M = traj.samplesPerInterleaf;
-  const w = new Float32Array(interleafOf.length * M).fill(1);
-  if (weighting === 'dcf') {
-    const dcf = singleInterleafDcf(traj, [size, size]);
-    interleafOf.forEach((il, t) => w.set(dcf.subarray(il * M, (il + 1) * M), t * M));
-  }
-  const y = ks.data as Float32Array;
-  return { loss: kspaceLoss(op, y, w), residual: kspaceResidual(op, y, w), variance, file: acqFile };
-}
-
 /** RMS over voxels of the coefficient-vector norm ‖c_v‖, c (rank, voxel) complex: a voxel's typical projected-series magnitude. */
 export function rmsNorm(c: Float32Array, voxels: number): number {
   let sum = 0;
@@ -145,19 +79,14 @@ export function rmsNorm(c: Float32Array, voxels: number): number {
 }
 
 /**
- * The parameter output (params `output: parameters`): an EPG fingerprint table over the
- * dictionary's T1 and T2 ranges (its sequence.json), projected onto Φ, and the synthesis
- * c = M0·a(T1, T2) with M0 in units of the projected series' RMS norm.
+ * The parameter output (params `output: parameters`): the EPG fingerprint table of the dictionary's
+ * ranges and the synthesis c = M0·a(T1, T2) with M0 in units of the projected series' RMS norm.
  */
 async function parameterOutput(
   ctx: StageContext<TrainMrfParams>, dictInput: StageInput, dict: CompressedMrfDictionary,
   phi: { rank: number; nTR: number; phi: Float64Array }, projected: Float32Array, voxels: number,
 ): Promise<OutputSynthesis> {
-  const { seq, B1 } = readSequence(dictInput);
-  const range = (v: Float64Array) => ({ min: v.reduce((a, b) => Math.min(a, b)), max: v.reduce((a, b) => Math.max(a, b)), ratio: ctx.params.table_ratio });
-  const started = performance.now();
-  const table = await fingerprintTable(seq, { T1: range(dict.T1), T2: range(dict.T2) }, phi, { B1 });
-  ctx.log(`parameter output: fingerprint table ${table.logT1.count} T1 × ${table.logT2.count} T2 in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const table = await dictionaryFingerprintTable(ctx, dictInput, dict, phi, ctx.params.table_ratio);
   return parameterSynthesis(table, rmsNorm(projected, voxels));
 }
 
