@@ -44,6 +44,16 @@ test('parametersFromMaps recovers the synthesis output from its T1/T2 and coeffi
   assert.throws(() => parametersFromMaps(syn, table, { T1, T2, c: c.subarray(2) }, voxels), /maps.c/);
 });
 
+/** ρ(c) = Σ(c − target)²/N and its gradient: noise-free data seen directly, for known answers. */
+function quadraticRho(target: Float32Array, N: number) {
+  return (c: Float32Array) => {
+    let value = 0;
+    const grad = new Float32Array(c.length);
+    c.forEach((v, k) => { value += (v - target[k]!) ** 2 / N; grad[k] = (2 * (v - target[k]!)) / N; });
+    return { value, grad };
+  };
+}
+
 /** A linear synthesis c = u (2 real channels as one complex coefficient, rank 1) for closed forms. */
 const identity: OutputSynthesis = {
   channels: 2,
@@ -58,12 +68,7 @@ test('refineParameters: the minimiser of ρ + ‖u − u₀‖²/(2s²N) in clos
   const y = Float32Array.from([1, -2, 0.5, 3]);
   const u0 = Float32Array.from([0, 0, 1, 1]);
   const N = 4;
-  const dataTerm = (c: Float32Array) => {
-    let value = 0;
-    const grad = new Float32Array(c.length);
-    c.forEach((v, k) => { value += (v - y[k]!) ** 2 / N; grad[k] = (2 * (v - y[k]!)) / N; });
-    return { value, grad };
-  };
+  const dataTerm = quadraticRho(y, N);
   for (const s of [0.3, 1, 3]) {
     const r = refineParameters({ synthesis: identity, prior: u0, voxels: 2, dataTerm, samples: N, priorStd: s, iterations: 3000, learningRate: 0.01 });
     r.output.forEach((u, k) => {
@@ -82,12 +87,7 @@ test('refineParameters: a weak prior recovers T1, T2 and M0 from noise-free data
   const truth = Float32Array.from([0.3, -0.4, 0.8, -0.2, -1.1, 0.9, -0.5, 0.4, 1.2, 1.3, 0.7, 0.1, -0.6, -1.2, 0.2, 0.9]);
   const cTrue = syn.apply(truth, voxels).c;
   const N = cTrue.length;
-  const dataTerm = (c: Float32Array) => {
-    let value = 0;
-    const grad = new Float32Array(c.length);
-    c.forEach((v, k) => { value += (v - cTrue[k]!) ** 2 / N; grad[k] = (2 * (v - cTrue[k]!)) / N; });
-    return { value, grad };
-  };
+  const dataTerm = quadraticRho(cTrue, N);
   const prior = truth.map((v, k) => v + (k % 2 === 0 ? 0.25 : -0.2));
   const weak = refineParameters({ synthesis: syn, prior, voxels, dataTerm, samples: N, priorStd: 100, iterations: 1500, learningRate: 0.01 });
   weak.output.forEach((u, k) => assert.ok(Math.abs(u - truth[k]!) < 0.02, `weak prior: u[${k}] = ${u} vs truth ${truth[k]}`));
