@@ -108,3 +108,10 @@ export async function dictionaryFingerprintTable(
   ctx.log(`fingerprint table ${table.logT1.count} T1 × ${table.logT2.count} T2 in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return table;
 }
+
+/** RMS over voxels of the coefficient-vector norm ‖c_v‖, c (rank, voxel) complex: a voxel's typical projected-series magnitude. */
+export function rmsNorm(c: Float32Array, voxels: number): number {
+  let sum = 0;
+  for (let j = 0; j < c.length; j++) sum += c[j]! ** 2;
+  return Math.sqrt(sum / voxels);
+}

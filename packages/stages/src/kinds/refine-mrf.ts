@@ -13,9 +13,8 @@ import { parametersFromMaps, parameterSynthesis, refineParameters } from '@relax
 import { PipelineError, type StageContext, type StageInput } from '@relaxomap/pipeline';
 import type { RefineMrfParams } from '../params.js';
 import { readCompressedDictionary, readMrfMapSet, readNpyChecked, readPhi, writeMrfMapSet } from '../common/mrf-files.js';
-import { dictionaryFingerprintTable, kspaceData } from '../common/mrf-model.js';
+import { dictionaryFingerprintTable, kspaceData, rmsNorm } from '../common/mrf-model.js';
 import { requireInput } from '../common/series.js';
-import { rmsNorm } from './train-mrf.js';
 
 /** The prior estimate: the stage named by `estimate`, or the one train-mrf stage in needs. */
 function priorInput(ctx: StageContext<RefineMrfParams>): StageInput {

@@ -19,13 +19,13 @@ import { PipelineError, type StageContext, type StageInput } from '@relaxomap/pi
 import type { CompressedMrfDictionary } from '@relaxomap/physics';
 import type { TrainMrfParams } from '../params.js';
 import { readCompressedDictionary, readNpyChecked, readPhi, writeMrfMapSet, readJsonFile } from '../common/mrf-files.js';
-import { dictionaryFingerprintTable, kspaceData } from '../common/mrf-model.js';
+import { dictionaryFingerprintTable, kspaceData, rmsNorm } from '../common/mrf-model.js';
 import { regionMask, regionsFor } from '../common/regions.js';
 import { requireInput } from '../common/series.js';
 import { planStopping } from '../common/stopping.js';
 import { startBackend, trainingRun } from '../common/training.js';
 
-export { kspaceLoss, kspaceResidual } from '../common/mrf-model.js';
+export { kspaceLoss, kspaceResidual, rmsNorm } from '../common/mrf-model.js';
 
 /** (rank, voxel) complex interleaved → (2·rank, voxel) real channels: re of each coefficient, then im. */
 export function coefficientChannels(c: Float32Array, rank: number, voxels: number): Float32Array {
@@ -69,13 +69,6 @@ function mrfOracle(dict: CompressedMrfDictionary, voxels: number, truth: { t1: F
     }
     return out;
   };
-}
-
-/** RMS over voxels of the coefficient-vector norm ‖c_v‖, c (rank, voxel) complex: a voxel's typical projected-series magnitude. */
-export function rmsNorm(c: Float32Array, voxels: number): number {
-  let sum = 0;
-  for (let j = 0; j < c.length; j++) sum += c[j]! ** 2;
-  return Math.sqrt(sum / voxels);
 }
 
 /**
