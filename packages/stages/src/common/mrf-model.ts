@@ -11,15 +11,17 @@ import { singleInterleafDcf, subspaceNufftOperator, variableDensitySpiral, type 
 import { readJsonFile, readNpyChecked, readSequence } from './mrf-files.js';
 
 /**
- * k-space data consistency of coefficient maps c: value = Σ w·|A(c) − y|² / Σ w·|y|², gradient
- * 2·Aᴴ(w ⊙ (A(c) − y)) / Σ w·|y|² (A: the subspace NUFFT c → (TR, sample), i.e. the NUFFT of c·Φ
- * frame by frame; w: density compensation per (TR, sample)). Pure given the operator.
+ * k-space data consistency of coefficient maps c: value = Σ w·|A(c) − y|² / scale, gradient
+ * 2·Aᴴ(w ⊙ (A(c) − y)) / scale (A: the subspace NUFFT c → (TR, sample), i.e. the NUFFT of c·Φ
+ * frame by frame; w: density compensation per (TR, sample)). The default scale Σ w·|y|² makes the
+ * value relative to the data; σ²·Σ w makes it ρ, relative to the noise (≈ 1 at the truth with
+ * w = 1). Pure given the operator.
  */
-export function kspaceLoss(op: LinearOperator, y: Float32Array, w: Float32Array): (c: Float32Array) => { value: number; grad: Float32Array } {
+export function kspaceLoss(op: LinearOperator, y: Float32Array, w: Float32Array, scale?: number): (c: Float32Array) => { value: number; grad: Float32Array } {
   if (y.length !== 2 * w.length) throw new Error(`kspace: length ${y.length} is not 2·weights (${w.length})`);
-  let norm = 0;
-  for (let j = 0; j < w.length; j++) norm += w[j]! * (y[2 * j]! ** 2 + y[2 * j + 1]! ** 2);
-  if (!(norm > 0)) throw new Error('kspace: the weighted data are zero');
+  let norm = scale ?? 0;
+  if (scale === undefined) for (let j = 0; j < w.length; j++) norm += w[j]! * (y[2 * j]! ** 2 + y[2 * j + 1]! ** 2);
+  if (!(norm > 0)) throw new Error(scale === undefined ? 'kspace: the weighted data are zero' : `kspace: scale must be > 0, got ${scale}`);
   return (c) => {
     const r = op.apply(c);
     let value = 0;
@@ -76,21 +78,15 @@ export async function kspaceData(simInput: StageInput, phi: Float32Array, rank: 
     interleafOf.forEach((il, t) => w.set(dcf.subarray(il * M, (il + 1) * M), t * M));
   }
   const y = ks.data as Float32Array;
-  const loss = kspaceLoss(op, y, w);
-  let weightedY = 0;
-  let sumW = 0;
-  for (let j = 0; j < w.length; j++) {
-    weightedY += w[j]! * (y[2 * j]! ** 2 + y[2 * j + 1]! ** 2);
-    sumW += w[j]!;
-  }
-  // ρ = Σ w·|A(c) − y|² / (σ²·Σ w): the loss rescaled so that the truth gives ≈ 1 (with w = 1).
-  const toRho = weightedY / (variance * sumW);
-  const rho = (c: Float32Array): { value: number; grad: Float32Array } => {
-    const { value, grad } = loss(c);
-    for (let k = 0; k < grad.length; k++) grad[k] = grad[k]! * toRho;
-    return { value: value * toRho, grad };
+  const sumW = w.reduce((a, b) => a + b, 0);
+  return {
+    loss: kspaceLoss(op, y, w),
+    residual: kspaceResidual(op, y, w),
+    rho: kspaceLoss(op, y, w, variance * sumW),
+    samples: w.length,
+    variance,
+    file: acqFile,
   };
-  return { loss, residual: kspaceResidual(op, y, w), rho, samples: w.length, variance, file: acqFile };
 }
 
 /**

@@ -25,8 +25,6 @@ import { requireInput } from '../common/series.js';
 import { planStopping } from '../common/stopping.js';
 import { startBackend, trainingRun } from '../common/training.js';
 
-export { kspaceLoss, kspaceResidual, rmsNorm } from '../common/mrf-model.js';
-
 /** (rank, voxel) complex interleaved → (2·rank, voxel) real channels: re of each coefficient, then im. */
 export function coefficientChannels(c: Float32Array, rank: number, voxels: number): Float32Array {
   const out = new Float32Array(2 * rank * voxels);
