@@ -63,7 +63,7 @@ stages:
   - id: refine
     kind: refine-mrf
     needs: [train, dictionary, simulate]
-    params: { table_ratio: 1.2, iterations: 20 }
+    params: { iterations: 20 }
   - id: evaluate
     kind: evaluate-mrf
     needs: [simulate, recon-single, recon-reference, train, refine]
@@ -172,6 +172,7 @@ test('tiny MRF pipeline through Nx: every stage FINISHED, contract files, figure
   const refined = JSON.parse(readFileSync(art('refine/estimate.json'), 'utf8'));
   assert.equal(refined.method, 'Network + k-space refinement');
   assert.equal(refined.prior_estimate, 'train');
+  assert.equal(refined.table_ratio, 1.2, 'the table the network was trained with');
   assert.ok(refined.refine.rho_after < refined.refine.rho_before, `ρ ${refined.refine.rho_before} → ${refined.refine.rho_after}`);
   const refineRun = runs.find((x) => x.runName === 'refine')!;
   assert.equal(refineRun.metrics.rho_after?.[0]?.value, refined.refine.rho_after);

@@ -447,8 +447,8 @@ export const refineMrfParams = z.strictObject({
   prior_std: positive.default(0.35),
   iterations: z.number().int().min(1).default(150),
   learning_rate: positive.default(0.02),
-  /** Step of the fingerprint table over the dictionary's T1/T2 ranges (as train-mrf's). */
-  table_ratio: z.number().gt(1).max(1.5).default(1.04),
+  /** Step of the fingerprint table over the dictionary's T1/T2 ranges; default: the estimate's own (its estimate.json), else 1.04. */
+  table_ratio: z.number().gt(1).max(1.5).optional(),
 });
 export type RefineMrfParams = z.output<typeof refineMrfParams>;
 

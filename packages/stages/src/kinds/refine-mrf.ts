@@ -48,7 +48,9 @@ export async function run(ctx: StageContext<RefineMrfParams>): Promise<void> {
   const dict = await readCompressedDictionary(dictInput);
   // ρ is the Gaussian likelihood of white k-space noise: unweighted samples.
   const kspace = await kspaceData(simInput, Float32Array.from(phi.phi), phi.rank, height, 'none');
-  const table = await dictionaryFingerprintTable(ctx, dictInput, dict, phi, p.table_ratio);
+  // The table the network was trained with (train-mrf records it), unless the params say otherwise.
+  const tableRatio = p.table_ratio ?? (typeof prior.info?.table_ratio === 'number' ? prior.info.table_ratio : 1.04);
+  const table = await dictionaryFingerprintTable(ctx, dictInput, dict, phi, tableRatio);
   const synthesis = parameterSynthesis(table, rmsNorm(c0, voxels));
   const u0 = parametersFromMaps(synthesis, table, { T1: prior.t1, T2: prior.t2, c: c0 }, voxels);
 
@@ -69,7 +71,7 @@ export async function run(ctx: StageContext<RefineMrfParams>): Promise<void> {
     t1: match.T1, t2: match.T2, pd: match.PD, height, width, voxelMm: prior.voxelMm,
     method: `${prior.method} + k-space refinement`, acquisition: prior.acquisition,
     info: {
-      prior_estimate: estInput.id, prior_std: p.prior_std, iterations: p.iterations, learning_rate: p.learning_rate, table_ratio: p.table_ratio,
+      prior_estimate: estInput.id, prior_std: p.prior_std, iterations: p.iterations, learning_rate: p.learning_rate, table_ratio: tableRatio,
       refine: { rho_before: first.rho, rho_after: last.rho, prior_term: last.prior, seconds },
     },
   });
